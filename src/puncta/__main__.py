@@ -1,0 +1,3 @@
+from puncta.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Users, their membership of clinics (with a role) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from puncta.clinics.models import Clinic
+
+from .roles import CLINICAL_ROLES, Role
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    FR = "fr", _("French")
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.EN
+    )
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_medical_director = models.BooleanField(_("medical director"), default=False)
+    registration_number = models.CharField(
+        _("professional registration number"), max_length=64, blank=True
+    )
+    registration_body = models.CharField(
+        _("registration body"), max_length=200, blank=True,
+        help_text=_("For example CPSO, CNO, CPSBC."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique"),
+            # Only a physician can be the clinic's medical director.
+            models.CheckConstraint(
+                condition=models.Q(is_medical_director=False) | models.Q(role="physician"),
+                name="medical_director_is_physician",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} @ {self.clinic}"
+
+    @property
+    def is_clinical(self) -> bool:
+        return self.role in CLINICAL_ROLES
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def find_active(self, raw: str) -> ApiToken | None:
+        return (
+            self.select_related("membership__user", "membership__clinic")
+            .filter(
+                key_hash=_hash_token(raw),
+                revoked_at__isnull=True,
+                membership__is_active=True,
+                membership__user__is_active=True,
+            )
+            .first()
+        )
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API, bound to one membership (user + clinic).
+
+    Only the SHA-256 of the token is stored; the token itself is shown once.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, membership: Membership, name: str) -> tuple[ApiToken, str]:
+        raw = "pct_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            membership=membership, name=name, prefix=raw[:8], key_hash=_hash_token(raw)
+        )
+        return token, raw
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

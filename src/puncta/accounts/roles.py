@@ -1,0 +1,48 @@
+"""Roles a member of a clinic holds, and what each role may do.
+
+The codes match the role names the rules engine understands (``puncta.rules``), so a
+membership's role can be handed to the rules as it is.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PHYSICIAN = "physician", _("Physician")
+    NURSE_PRACTITIONER = "nurse_practitioner", _("Nurse practitioner")
+    REGISTERED_NURSE = "registered_nurse", _("Registered nurse")
+    MEDICAL_AESTHETICIAN = "medical_aesthetician", _("Medical aesthetician")
+    FRONT_DESK = "front_desk", _("Front desk")
+    CLINIC_ADMIN = "clinic_admin", _("Clinic administrator")
+
+
+CLINICAL_ROLES = frozenset(
+    {
+        Role.PHYSICIAN,
+        Role.NURSE_PRACTITIONER,
+        Role.REGISTERED_NURSE,
+        Role.MEDICAL_AESTHETICIAN,
+    }
+)
+
+_ALL = frozenset(Role)
+
+# What each permission allows, by role. Views and the API ask ``has_perm(role, perm)``.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "patient.view": _ALL,
+    "patient.create": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    "patient.edit": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    # Skin and clinical notes are written by clinicians only.
+    "patient.edit_clinical": CLINICAL_ROLES,
+    "audit.view": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
+    "clinic.manage": frozenset({Role.CLINIC_ADMIN}),
+    "procedure.perform": CLINICAL_ROLES,
+    "procedure.supervise": frozenset({Role.PHYSICIAN}),
+}
+
+
+def has_perm(role: str | None, perm: str) -> bool:
+    if role is None:
+        return False
+    return role in PERMISSIONS.get(perm, frozenset())

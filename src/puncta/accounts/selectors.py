@@ -1,0 +1,30 @@
+"""Reads about users and memberships."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Membership, User
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.select_related("clinic")
+        .filter(user=user, is_active=True)
+        .order_by("clinic__name")
+    )
+
+
+def active_membership(user: User, clinic_id: int | None) -> Membership | None:
+    """The membership for the clinic chosen in the session, else the user's first."""
+    memberships = list(memberships_of(user)[:50])
+    for m in memberships:
+        if m.clinic_id == clinic_id:
+            return m
+    return memberships[0] if memberships else None
+
+
+def clinic_physicians(clinic_id: int) -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").filter(
+        clinic_id=clinic_id, role="physician", is_active=True, user__is_active=True
+    )

@@ -1,0 +1,21 @@
+"""Bearer-token authentication for the JSON API: a token belongs to one membership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from puncta.accounts.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = ApiToken.objects.find_active(token.strip())
+        if found is None:
+            return None
+        request.user = found.membership.user
+        request.membership = found.membership
+        request.clinic = found.membership.clinic
+        return found.membership

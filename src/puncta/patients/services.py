@@ -1,0 +1,78 @@
+"""Writes to patient records: one transaction each, with the audit event inside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from puncta.audit.models import Action
+from puncta.audit.services import Actor, record
+from puncta.clinics.models import Clinic
+
+from .models import Patient
+
+EDITABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "email",
+    "phone",
+    "preferred_language",
+    "phototype",
+    "skin_thin",
+    "skin_sensitive",
+    "skin_notes",
+    "concerns",
+)
+
+
+class StaleEdit(Exception):
+    """Someone else saved the record since this edit started."""
+
+
+def _next_mrn(clinic_id: int) -> str:
+    Clinic.objects.filter(pk=clinic_id).update(next_mrn=F("next_mrn") + 1)
+    number = Clinic.objects.values_list("next_mrn", flat=True).get(pk=clinic_id) - 1
+    return f"P{number:06d}"
+
+
+def patient_create(*, actor: Actor, clinic_id: int, **fields: Any) -> Patient:
+    with transaction.atomic():
+        mrn = fields.pop("mrn", "") or _next_mrn(clinic_id)
+        patient = Patient(clinic_id=clinic_id, mrn=mrn, **fields)
+        patient.full_clean()
+        patient.save()
+        record(
+            actor, Action.CREATE, patient, patient_id=patient.pk,
+            data={"fields": sorted(fields)},
+        )
+    return patient
+
+
+def patient_update(
+    *, actor: Actor, patient: Patient, expected_version: int | None = None, **fields: Any
+) -> Patient:
+    """Update the given fields; with ``expected_version`` refuse a lost update."""
+    with transaction.atomic():
+        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleEdit
+        changed = []
+        for name, value in fields.items():
+            if name not in EDITABLE_FIELDS:
+                raise ValueError(f"{name} is not editable")
+            if getattr(current, name) != value:
+                setattr(current, name, value)
+                changed.append(name)
+        if changed:
+            current.version += 1
+            current.full_clean()
+            current.save()
+            record(
+                actor, Action.UPDATE, current, patient_id=current.pk,
+                data={"changed": sorted(changed)},
+            )
+    return current

@@ -1,0 +1,51 @@
+"""Build findings from the message templates and turn findings into a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .data import RULES_VERSION, rules_data
+from .model import SEVERITY_RANK, Decision, Finding, Severity, Verdict
+
+
+def fmt(value: float) -> str:
+    """Numbers as a person writes them: 1.5, 2, 0.25."""
+    return f"{value:g}"
+
+
+def make(
+    template: str,
+    field: str,
+    *,
+    code: str | None = None,
+    severity: Severity | None = None,
+    source: str | None = None,
+    **params: object,
+) -> Finding:
+    """A finding from the message `template`; `code` defaults to the template's name."""
+    msg = rules_data().messages[template]
+    sev: Severity = severity or msg.severity  # type: ignore[assignment]
+    return Finding(
+        code=code or template,
+        severity=sev,
+        message=msg.en.format(**params),
+        message_fr=msg.fr.format(**params),
+        rule=msg.rule,
+        source=source or msg.source,
+        field=field,
+    )
+
+
+def verdict_of(findings: Iterable[Finding]) -> Verdict:
+    worst = 0
+    for f in findings:
+        rank = SEVERITY_RANK[f.severity]
+        if rank > worst:
+            worst = rank
+    # `note` (rank 0) never changes the verdict.
+    return "refuse" if worst == 2 else "review" if worst == 1 else "allow"
+
+
+def decide(findings: Iterable[Finding]) -> Decision:
+    found = tuple(findings)
+    return Decision(verdict_of(found), found, RULES_VERSION)

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from puncta.api.urls import api
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", api.urls),
+    path("", include("puncta.web.urls")),
+]
+
+handler400 = "puncta.web.errors.bad_request"
+handler403 = "puncta.web.errors.forbidden"
+handler404 = "puncta.web.errors.not_found"
+handler500 = "puncta.web.errors.server_error"

@@ -1,0 +1,129 @@
+"""The demo clinic: two locations, rooms, the personas and 30 realistic patients.
+
+Idempotent: seeding an already seeded database changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from faker import Faker
+
+from puncta.accounts.models import Membership, User
+from puncta.audit.models import Action
+from puncta.audit.services import Actor, record
+from puncta.clinics.models import Clinic, Location, Room
+from puncta.patients.models import Concern, fold
+from puncta.patients.services import patient_create
+
+DEMO_PASSWORD = "microneedle-demo"  # noqa: S105 - printed for the local demo only
+DEMO_CLINIC = "Lumière Skin Clinic"
+OTHER_CLINIC = "Harbour Dermatology"
+
+
+@dataclass(frozen=True)
+class Persona:
+    username: str
+    first: str
+    last: str
+    role: str
+    language: str = "en"
+    director: bool = False
+    registration: tuple[str, str] = ("", "")
+    clinic: str = DEMO_CLINIC
+
+
+PERSONAS = [
+    Persona("dr.chen", "Amelia", "Chen", "physician", director=True,
+            registration=("CPSO 98765", "College of Physicians and Surgeons of Ontario")),
+    Persona("np.roy", "Julie", "Roy", "nurse_practitioner", language="fr",
+            registration=("NP 44120", "College of Nurses of Ontario")),
+    Persona("rn.okafor", "Grace", "Okafor", "registered_nurse",
+            registration=("RN 20331", "College of Nurses of Ontario")),
+    Persona("esth.tremblay", "Sophie", "Tremblay", "medical_aesthetician", language="fr"),
+    Persona("desk.martin", "Liam", "Martin", "front_desk"),
+    Persona("admin.singh", "Priya", "Singh", "clinic_admin"),
+    Persona("other.clinic", "Owen", "Walsh", "physician", clinic=OTHER_CLINIC,
+            registration=("CPSBC 11223", "College of Physicians and Surgeons of BC")),
+]
+
+
+def seed_demo(patients: int = 30, seed: int = 2026) -> bool:
+    """Create the demo data; returns False when it was already there."""
+    if Clinic.objects.filter(name=DEMO_CLINIC).exists():
+        return False
+    with transaction.atomic():
+        clinic = Clinic.objects.create(
+            name=DEMO_CLINIC, legal_name="Clinique Lumière Inc.", jurisdiction="CA-ON",
+            time_zone="America/Toronto",
+        )
+        other = Clinic.objects.create(
+            name=OTHER_CLINIC, legal_name="Harbour Dermatology Ltd.", jurisdiction="CA-BC",
+            time_zone="America/Vancouver",
+        )
+        for loc_name, address, rooms in [
+            ("King West", "620 King St W, Toronto ON", ["Room 1", "Room 2", "Room 3"]),
+            ("Glebe", "812 Bank St, Ottawa ON", ["Suite A", "Suite B"]),
+        ]:
+            loc = Location.objects.create(clinic=clinic, name=loc_name, address=address)
+            Room.objects.bulk_create([Room(location=loc, name=r) for r in rooms])
+        Room.objects.create(
+            location=Location.objects.create(
+                clinic=other, name="Waterfront", address="200 Granville St, Vancouver BC",
+                time_zone="America/Vancouver",
+            ),
+            name="Room 1",
+        )
+        clinics = {DEMO_CLINIC: clinic, OTHER_CLINIC: other}
+        for p in PERSONAS:
+            user = User(
+                username=p.username, first_name=p.first, last_name=p.last,
+                email=f"{p.username}@example.org", language=p.language,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            Membership.objects.create(
+                user=user, clinic=clinics[p.clinic], role=p.role, is_medical_director=p.director,
+                registration_number=p.registration[0], registration_body=p.registration[1],
+            )
+        seed_patients(clinic, patients, seed)
+        seed_patients(other, 5, seed + 1)
+    return True
+
+
+def _ascii(name: str) -> str:
+    return "".join(c for c in fold(name) if c.isascii() and c.isalnum()) or "patient"
+
+
+def seed_patients(clinic: Clinic, count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    fakers = {"en": Faker("en_CA"), "fr": Faker("fr_CA")}
+    for f in fakers.values():
+        f.seed_instance(seed)
+    actor = Actor(label="demo seed", clinic_id=clinic.pk)
+    concerns = Concern.values
+    for _ in range(count):
+        lang = "fr" if rng.random() < 0.35 else "en"
+        fake = fakers[lang]
+        sex = rng.choice(["female"] * 7 + ["male"] * 3)
+        given = fake.first_name_female() if sex == "female" else fake.first_name_male()
+        born = dt.date(2026, 1, 1) - dt.timedelta(days=rng.randint(19 * 365, 68 * 365))
+        patient_create(
+            actor=actor,
+            clinic_id=clinic.pk,
+            given_name=given,
+            family_name=fake.last_name(),
+            date_of_birth=born,
+            sex_at_birth=sex,
+            email=f"{_ascii(given)}.{rng.randint(10, 99)}@example.com",
+            phone=f"{rng.choice(['416', '613', '647', '819'])}-555-{rng.randint(0, 9999):04d}",
+            preferred_language=lang,
+            phototype=rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]),
+            skin_sensitive=rng.random() < 0.2,
+            skin_thin=rng.random() < 0.1,
+            concerns=sorted(rng.sample(concerns, rng.randint(1, 3))),
+        )
+    record(actor, Action.CREATE, object_type="demo.seed", data={"patients": count})

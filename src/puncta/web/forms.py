@@ -1,0 +1,99 @@
+"""Forms of the web interface. Errors are written for the person at the desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from puncta.patients.models import Concern, Patient
+
+CLINICAL_FIELDS = ("phototype", "skin_thin", "skin_sensitive", "skin_notes")
+
+
+class PatientForm(forms.ModelForm):
+    concerns = forms.MultipleChoiceField(
+        label=_("Concerns"),
+        choices=Concern.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "preferred_language",
+            "email",
+            "phone",
+            "phototype",
+            "skin_thin",
+            "skin_sensitive",
+            "skin_notes",
+            "concerns",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "skin_notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+        error_messages = {
+            "given_name": {"required": _("Enter the patient's given name.")},
+            "family_name": {"required": _("Enter the patient's family name.")},
+            "date_of_birth": {
+                "required": _("Enter the date of birth."),
+                "invalid": _("Enter the date of birth as year-month-day, e.g. 1985-04-23."),
+            },
+            "email": {"invalid": _("Enter an email address like name@example.com.")},
+        }
+
+    def __init__(self, *args, clinical: bool = True, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Skin assessment is a clinical judgement: only clinicians see and change it.
+        if not clinical:
+            for name in CLINICAL_FIELDS:
+                self.fields.pop(name)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_date_of_birth(self) -> dt.date:
+        born: dt.date = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        if born < today.replace(year=today.year - 120):
+            raise forms.ValidationError(_("The date of birth is more than 120 years ago."))
+        return born
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data["phone"].strip()
+        count = sum(ch.isdigit() for ch in phone)
+        if phone and not 7 <= count <= 15:
+            raise forms.ValidationError(
+                _("Enter a phone number of 7 to 15 digits, e.g. 416-555-0199.")
+            )
+        return phone
+
+    def clean_given_name(self) -> str:
+        return self.cleaned_data["given_name"].strip()
+
+    def clean_family_name(self) -> str:
+        return self.cleaned_data["family_name"].strip()
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.IntegerField(label=_("Patient id"), required=False, min_value=1)
+    user = forms.IntegerField(label=_("User id"), required=False, min_value=1)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from puncta.audit.models import Action
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Any")), *Action.choices]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve Puncta with gunicorn (a production WSGI server) on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        if not 1 <= o["port"] <= 65535:
+            raise CommandError(f"--port must be between 1 and 65535, not {o['port']}")
+        argv = [
+            sys.executable, "-m", "gunicorn", "puncta.wsgi:application",
+            "--bind", f"{o['host']}:{o['port']}", "--workers", str(o["workers"]),
+            "--access-logfile", "-", "--graceful-timeout", "5",
+        ]
+        sys.stdout.flush()
+        # Replace this process: gunicorn handles signals and worker lifecycle itself.
+        os.execv(sys.executable, argv)  # noqa: S606

@@ -1,0 +1,174 @@
+"""Pages of the web interface: dashboard, patients, audit log, preferences."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from puncta.accounts.middleware import CLINIC_KEY
+from puncta.accounts.models import Language
+from puncta.accounts.roles import has_perm
+from puncta.accounts.selectors import memberships_of
+from puncta.audit.models import Action, AuditEvent
+from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.patients import selectors as patient_selectors
+from puncta.patients.services import StaleEdit, patient_create, patient_update
+
+from .access import clinic_view
+from .forms import AuditFilterForm, PatientForm
+
+PAGE_SIZE = 25
+
+
+@clinic_view("patient.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic
+    today = timezone.localdate()
+    stats = patient_selectors.patients_of(clinic.pk).aggregate(total=Count("id"))
+    new_this_month = patient_selectors.patients_of(clinic.pk).filter(
+        created_at__date__gte=today.replace(day=1)
+    ).count()
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "today": today,
+            "patient_total": stats["total"],
+            "new_this_month": new_this_month,
+            "locations": clinic.locations.prefetch_related("rooms"),
+            "memberships": list(memberships_of(request.user)),
+        },
+    )
+
+
+@clinic_view("patient.view")
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    qs = patient_selectors.patient_search(request.clinic.pk, query)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Listing patients shows their data: each listed patient gets a 'list' event.
+    record_many(
+        actor_from_request(request),
+        [
+            Entry(
+                action=Action.LIST, object_type="patients.patient", object_id=str(p.pk),
+                patient_id=p.pk, data={"query": query} if query else {},
+            )
+            for p in page.object_list
+        ],
+    )
+    template = "web/patients/_rows.html" if request.htmx else "web/patients/list.html"
+    return render(request, template, {"page": page, "query": query})
+
+
+@clinic_view("patient.view")
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
+    return render(request, "web/patients/detail.html", {"patient": patient})
+
+
+def _clinical(request: HttpRequest) -> bool:
+    return has_perm(request.membership.role, "patient.edit_clinical")
+
+
+@clinic_view("patient.create")
+@require_http_methods(["GET", "POST"])
+def patient_create_view(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, clinical=_clinical(request))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        patient = patient_create(
+            actor=actor_from_request(request), clinic_id=request.clinic.pk, **data
+        )
+        messages.success(request, _("Patient %(name)s created.") % {"name": patient.full_name})
+        return redirect("web:patient_detail", pk=patient.pk)
+    return render(request, "web/patients/form.html", {"form": form, "creating": True})
+
+
+@clinic_view("patient.edit")
+@require_http_methods(["GET", "POST"])
+def patient_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    form = PatientForm(request.POST or None, instance=patient, clinical=_clinical(request))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            patient = patient_update(
+                actor=actor_from_request(request),
+                patient=patient,
+                expected_version=form.cleaned_data.get("version"),
+                **data,
+            )
+        except StaleEdit:
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this patient while you were editing. Your changes "
+                    "are still in the form: reload the page to see theirs, then edit again."
+                ),
+            )
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:patient_detail", pk=patient.pk)
+    else:
+        record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
+    return render(
+        request, "web/patients/form.html", {"form": form, "patient": patient, "creating": False}
+    )
+
+
+@clinic_view("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.filter(clinic_id=request.clinic.pk).select_related("actor")
+    if form.is_valid():
+        if form.cleaned_data["patient"]:
+            events = events.filter(patient_id=form.cleaned_data["patient"])
+        if form.cleaned_data["user"]:
+            events = events.filter(actor_id=form.cleaned_data["user"])
+        if form.cleaned_data["action"]:
+            events = events.filter(action=form.cleaned_data["action"])
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request, "web/audit.html", {"form": form, "page": page, "params": params.urlencode()}
+    )
+
+
+@require_POST
+def switch_clinic(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    wanted = request.POST.get("clinic", "")
+    for m in memberships_of(request.user):
+        if str(m.clinic_id) == wanted:
+            request.session[CLINIC_KEY] = m.clinic_id
+            break
+    return redirect("web:dashboard")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    code = request.POST.get("language", "")
+    if code not in Language.values:
+        code = Language.EN
+    if request.user.is_authenticated:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    translation.activate(code)
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("web:dashboard")
+    response = redirect(target)
+    response.set_cookie("django_language", code, samesite="Lax", httponly=True)
+    return response
