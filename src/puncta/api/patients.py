@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from puncta.accounts.roles import has_perm
@@ -58,7 +58,7 @@ def read_patient(request: HttpRequest, patient_id: int) -> Patient:
 
 
 @router.post("/patients", response={201: PatientOut, 422: Error})
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     _require(request, "patient.create")
     data = payload.dict()
     if not has_perm(request.membership.role, "patient.edit_clinical"):
@@ -70,7 +70,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, Patie
         )
     except ValidationError as exc:
         raise _validation_error(exc) from None
-    return 201, patient
+    return Status(201, patient)
 
 
 @router.patch("/patients/{patient_id}", response={200: PatientOut, 404: Error, 409: Error,

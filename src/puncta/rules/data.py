@@ -302,8 +302,12 @@ def rules_data() -> RulesData:
     bands = tuple(
         sorted(
             (
-                DowntimeBand(float(b["up_to_mm"]), int(b["min_days"]), int(b["max_days"]),
-                             _source(b, "downtime"))
+                DowntimeBand(
+                    float(b["up_to_mm"]),
+                    int(b["min_days"]),
+                    int(b["max_days"]),
+                    _source(b, "downtime"),
+                )
                 for b in _load("downtime.toml")["band"]
             ),
             key=lambda b: b.up_to_mm,
@@ -326,8 +330,9 @@ def rules_data() -> RulesData:
         for code, r in numbing["products"].items()
     }
     roles = {
-        code: Role(code, r["en"], r["fr"], bool(r["clinical"]), bool(r["physician"]),
-                   _source(r, code))
+        code: Role(
+            code, r["en"], r["fr"], bool(r["clinical"]), bool(r["physician"]), _source(r, code)
+        )
         for code, r in _load("roles.toml")["roles"].items()
     }
     messages = {

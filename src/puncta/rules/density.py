@@ -23,8 +23,10 @@ def per_pass(device: PenSpec | RollerSpec) -> float:
         return (
             _positive(device.needles, "device.needles")
             * _positive(device.frequency_hz, "device.frequency_hz")
-            / (_positive(device.glide_cm_s, "device.glide_cm_s")
-               * _positive(device.width_cm, "device.width_cm"))
+            / (
+                _positive(device.glide_cm_s, "device.glide_cm_s")
+                * _positive(device.width_cm, "device.width_cm")
+            )
         )
     # One drum revolution covers pi x diameter x width cm² with every needle once.
     return _positive(device.needles, "device.needles") / (
@@ -39,13 +41,25 @@ def puncture_density(device: PenSpec | RollerSpec, technique: Technique) -> Dens
     one = per_pass(device)
     passes = _positive(technique.passes, "technique.passes")
     total = one * passes
-    params = {"value": fmt(round(total)), "min": fmt(data.density_min),
-              "max": fmt(data.density_max), "source": data.density_source}
     findings = []
-    if total < data.density_min:
-        findings.append(make("density.below_target", "technique.passes", **params))
-    elif total > data.density_max:
-        findings.append(make("density.above_target", "technique.passes", **params))
+    template = (
+        "density.below_target"
+        if total < data.density_min
+        else "density.above_target"
+        if total > data.density_max
+        else None
+    )
+    if template is not None:
+        findings.append(
+            make(
+                template,
+                "technique.passes",
+                source=data.density_source,
+                value=fmt(round(total)),
+                min=fmt(data.density_min),
+                max=fmt(data.density_max),
+            )
+        )
     return DensityEstimate(
         per_cm2=total,
         per_pass_cm2=one,

@@ -19,17 +19,21 @@ def _licence_problems(device: Device, jur: Jurisdiction, on: date) -> list[tuple
         return [("device.licence", "no licence recorded", "aucune licence consignée")]
     problems: list[tuple[str, str, str]] = []
     if lic.authority != jur.authority:
-        problems.append((
-            "device.licence.authority",
-            f"licence from {lic.authority}, not {jur.authority}",
-            f"licence de {lic.authority}, et non de {jur.authority}",
-        ))
+        problems.append(
+            (
+                "device.licence.authority",
+                f"licence from {lic.authority}, not {jur.authority}",
+                f"licence de {lic.authority}, et non de {jur.authority}",
+            )
+        )
     if lic.device_class < jur.min_device_class:
-        problems.append((
-            "device.licence.class",
-            f"Class {lic.device_class}",
-            f"classe {lic.device_class}",
-        ))
+        problems.append(
+            (
+                "device.licence.class",
+                f"Class {lic.device_class}",
+                f"classe {lic.device_class}",
+            )
+        )
     if not lic.active_on(on):
         field = "device.licence.status"
         if lic.status == "active":
@@ -38,8 +42,13 @@ def _licence_problems(device: Device, jur: Jurisdiction, on: date) -> list[tuple
                 if lic.first_date is not None and lic.first_date > on
                 else "device.licence.end_date"
             )
-        problems.append((field, f"licence not active on {on.isoformat()}",
-                         f"licence non active le {on.isoformat()}"))
+        problems.append(
+            (
+                field,
+                f"licence not active on {on.isoformat()}",
+                f"licence non active le {on.isoformat()}",
+            )
+        )
     return problems
 
 
@@ -55,20 +64,42 @@ def check_device(
     if dermal:
         first = zones[dermal[0]]
         if device.intended_use == "consumer":
-            out.append(make("device.consumer_beyond_epidermis", "device.intended_use",
-                            zone=zone_label(first.zone), depth=fmt(first.depth_mm)))
+            out.append(
+                make(
+                    "device.consumer_beyond_epidermis",
+                    "device.intended_use",
+                    zone=zone_label(first.zone),
+                    zone_fr=zone_label(first.zone, "fr"),
+                    depth=fmt(first.depth_mm),
+                )
+            )
         for field, reason, reason_fr in _licence_problems(device, jur, on):
-            out.append(make("device.not_licensed", field, authority=jur.authority,
-                            min_class=jur.min_device_class, reason=reason,
-                            reason_fr=reason_fr, source=jur.source))
+            out.append(
+                make(
+                    "device.not_licensed",
+                    field,
+                    authority=jur.authority,
+                    min_class=jur.min_device_class,
+                    reason=reason,
+                    reason_fr=reason_fr,
+                    source=jur.source,
+                )
+            )
     if device.max_depth_mm is None:
         out.append(make("device.max_depth_unknown", "device.max_depth_mm"))
     else:
         for i, zt in enumerate(zones):
             if zt.depth_mm > device.max_depth_mm:
-                out.append(make("device.depth_exceeded", f"zones[{i}].depth_mm",
-                                zone=zone_label(zt.zone), depth=fmt(zt.depth_mm),
-                                max=fmt(device.max_depth_mm)))
+                out.append(
+                    make(
+                        "device.depth_exceeded",
+                        f"zones[{i}].depth_mm",
+                        zone=zone_label(zt.zone),
+                        zone_fr=zone_label(zt.zone, "fr"),
+                        depth=fmt(zt.depth_mm),
+                        max=fmt(device.max_depth_mm),
+                    )
+                )
     return out
 
 
@@ -82,8 +113,9 @@ def check_labelling(
     """Labelling notes (US): De Novo age, neck-wrinkle phototypes. Notes only."""
     out: list[Finding] = []
     if jur.label_min_age is not None and age < jur.label_min_age:
-        out.append(make("device.label_age", "patient.birth_date", age=age,
-                        source=jur.label_min_age_source))
+        out.append(
+            make("device.label_age", "patient.birth_date", age=age, source=jur.label_min_age_source)
+        )
     if (
         jur.neck_phototypes
         and patient.phototype is not None
@@ -91,6 +123,12 @@ def check_labelling(
         and indication in ("wrinkles", "fine_lines")
         and any(zt.zone.base == "neck" for zt in zones)
     ):
-        out.append(make("device.label_phototype", "patient.phototype",
-                        phototype=patient.phototype, source=jur.neck_phototypes_source))
+        out.append(
+            make(
+                "device.label_phototype",
+                "patient.phototype",
+                phototype=patient.phototype,
+                source=jur.neck_phototypes_source,
+            )
+        )
     return out

@@ -23,11 +23,27 @@ def check_interval(
     days = (on - last).days
     field = f"previous_sessions[{idx}]"
     if days < protocol.min_interval_days:
-        return [make("interval.too_short", field, days=days, previous=last.isoformat(),
-                     min=protocol.min_interval_days, source=protocol.source)]
+        return [
+            make(
+                "interval.too_short",
+                field,
+                days=days,
+                previous=last.isoformat(),
+                min=protocol.min_interval_days,
+                source=protocol.source,
+            )
+        ]
     series = protocol.sessions.get(severity or DEFAULT_SEVERITY, max(protocol.sessions.values()))
     # Drift matters only inside the initial series; after it, sessions are maintenance.
     if days > protocol.max_interval_days and len(previous) < series:
-        return [make("interval.drift", field, days=days, previous=last.isoformat(),
-                     max=protocol.max_interval_days, source=protocol.source)]
+        return [
+            make(
+                "interval.drift",
+                field,
+                days=days,
+                previous=last.isoformat(),
+                max=protocol.max_interval_days,
+                source=protocol.source,
+            )
+        ]
     return []

@@ -40,12 +40,14 @@ def aftercare(max_depth_mm: float) -> tuple[AftercareItem, ...]:
     for row in rules_data().aftercare:
         duration = row["duration_hours"]
         hours = days * 24 if duration == "healing" else int(duration)
-        items.append(AftercareItem(
-            code=str(row["code"]),
-            en=str(row["en"]).format(days=days),
-            fr=str(row["fr"]).format(days=days),
-            duration_hours=hours,
-            starts_after_hours=int(row["starts_after_hours"]),
-            source=str(row["source"]),
-        ))
+        items.append(
+            AftercareItem(
+                code=str(row["code"]),
+                en=str(row["en"]).format(days=days),
+                fr=str(row["fr"]).format(days=days),
+                duration_hours=hours,
+                starts_after_hours=int(row["starts_after_hours"]),
+                source=str(row["source"]),
+            )
+        )
     return tuple(items)

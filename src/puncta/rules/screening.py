@@ -48,12 +48,27 @@ def _row(code: str, category: str, field: str) -> Contra:
 
 def _emit(row: Contra, field: str, out: list[Finding]) -> None:
     if row.kind in ("absolute", "relative"):
-        out.append(make(f"contraindication.{row.kind}", field,
-                        code=f"contraindication.{row.code}",
-                        label=row.en, label_fr=row.fr, source=row.source))
+        out.append(
+            make(
+                f"contraindication.{row.kind}",
+                field,
+                code=f"contraindication.{row.code}",
+                label=row.en,
+                label_fr=row.fr,
+                source=row.source,
+            )
+        )
     if row.numbing:
-        out.append(make("numbing.excluded", field, code=f"numbing.{row.code}",
-                        label=row.en, label_fr=row.fr, source=row.source))
+        out.append(
+            make(
+                "numbing.excluded",
+                field,
+                code=f"numbing.{row.code}",
+                label=row.en,
+                label_fr=row.fr,
+                source=row.source,
+            )
+        )
 
 
 def screening_findings(
@@ -95,10 +110,18 @@ def screening_findings(
         elif row.washout_setting is not None:
             months = int(getattr(settings, row.washout_setting))
             if m.last_dose >= add_months(on, -months):
-                out.append(make("contraindication.washout", field,
-                                code=f"contraindication.{row.code}", label=row.en,
-                                label_fr=row.fr, last_dose=m.last_dose.isoformat(),
-                                months=months, source=row.source))
+                out.append(
+                    make(
+                        "contraindication.washout",
+                        field,
+                        code=f"contraindication.{row.code}",
+                        label=row.en,
+                        label_fr=row.fr,
+                        last_dose=m.last_dose.isoformat(),
+                        months=months,
+                        source=row.source,
+                    )
+                )
 
     for i, p in enumerate(patient.procedures):
         row = _row(p.code, "procedure", f"patient.procedures[{i}].code")

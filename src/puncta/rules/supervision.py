@@ -28,23 +28,41 @@ def check_supervision(
     data = rules_data()
     role = data.roles[practitioner.role]
     if not role.clinical:
-        return [make("practitioner.not_clinical", "practitioner.role", role=role.en,
-                     role_fr=role.fr, source=role.source)]
+        return [
+            make(
+                "practitioner.not_clinical",
+                "practitioner.role",
+                role=role.en,
+                role_fr=role.fr,
+                source=role.source,
+            )
+        ]
     if physician_present(practitioner):
         return []
     reasons: list[tuple[str, str]] = []
     for zt, r in zip(zones, results, strict=True):
         if r.reaches == "dermis":
-            reasons.append((f"{zone_label(zt.zone)} reaches the dermis",
-                            f"{zone_label(zt.zone, 'fr')} atteint le derme"))
+            reasons.append(
+                (
+                    f"{zone_label(zt.zone)} reaches the dermis",
+                    f"{zone_label(zt.zone, 'fr')} atteint le derme",
+                )
+            )
             break  # one zone is enough to explain; the zones list shows the others
     protocol = data.protocols[indication]
     if protocol.medical:
-        reasons.append((f"{protocol.en} is a medical condition",
-                        f"{protocol.fr} : affection médicale"))
+        reasons.append(
+            (f"{protocol.en} is a medical condition", f"{protocol.fr} : affection médicale")
+        )
     if not reasons:
         return []
-    return [make("supervision.required", "practitioner.supervising_physician",
-                 reason="; ".join(r[0] for r in reasons),
-                 reason_fr="; ".join(r[1] for r in reasons),
-                 role=role.en, role_fr=role.fr)]
+    return [
+        make(
+            "supervision.required",
+            "practitioner.supervising_physician",
+            reason="; ".join(r[0] for r in reasons),
+            reason_fr="; ".join(r[1] for r in reasons),
+            role=role.en,
+            role_fr=role.fr,
+        )
+    ]

@@ -1,0 +1,7 @@
+"""`python -m puncta.rules ...`"""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
