@@ -1,0 +1,78 @@
+"""Playwright driving Debian's Chromium (apt-get install chromium), headless, no sandbox.
+
+Without Chromium the browser tests are skipped, unless PUNCTA_REQUIRE_BROWSER=1 (CI),
+where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop is in-thread
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("PUNCTA_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    path = _chromium()
+    if path is None:
+        if os.environ.get("PUNCTA_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium not found: apt-get install chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-CA",
+                                  viewport={"width": 1200, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(10_000)
+    yield p
+    context.close()
+
+
+def login(page, username: str, password: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
+@pytest.fixture(autouse=True)
+def _audit_delete_trigger_lifted_for_flush(transactional_db):
+    """Transactional tests end with a flush (DELETE FROM on SQLite), which the audit
+    table's append-only trigger rightly refuses: lift it for that flush only."""
+    from django.db import connection
+
+    triggers = importlib.import_module("puncta.audit.migrations.0002_append_only_triggers")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:  # restore what the previous test's flush lifted
+            cur.execute(triggers.SQLITE[1].replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
