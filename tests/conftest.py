@@ -13,7 +13,13 @@ from django.test import Client
 from puncta.accounts.models import Membership
 from puncta.clinics.models import Clinic
 
-from .factories import ClinicFactory, LocationFactory, MembershipFactory, PatientFactory, RoomFactory
+from .factories import (
+    ClinicFactory,
+    LocationFactory,
+    MembershipFactory,
+    PatientFactory,
+    RoomFactory,
+)
 
 
 @dataclass

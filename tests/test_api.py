@@ -61,7 +61,7 @@ def test_create_read_update_list(api, personas):
 def test_invalid_input_is_422_with_field(api, patch):
     r = api.post("/api/v1/patients", {**NEW, **patch}, content_type="application/json")
     assert r.status_code == 422
-    assert list(patch)[0] in r.content.decode()
+    assert next(iter(patch)) in r.content.decode()
 
 
 def test_front_desk_cannot_set_clinical_fields(personas):

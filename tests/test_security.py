@@ -114,7 +114,8 @@ def test_production_names_each_insecure_setting():
 
 def test_production_accepts_a_secure_configuration(tmp_path):
     result = _settings_in_subprocess({
-        "PUNCTA_MODE": "production", "SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789",
+        "PUNCTA_MODE": "production",
+        "SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789",
         "ALLOWED_HOSTS": "clinic.example.org", "DATABASE_URL": "postgres://u@db/puncta",
         "PUNCTA_DATA_DIR": str(tmp_path),
     })

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "puncta.clinics",
     "puncta.accounts",
     "puncta.audit",
+    "puncta.devices",
     "puncta.patients",
     "puncta.api",
     "puncta.web",

@@ -71,7 +71,8 @@ def _audit_delete_trigger_lifted_for_flush(transactional_db):
     triggers = importlib.import_module("puncta.audit.migrations.0002_append_only_triggers")
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:  # restore what the previous test's flush lifted
-            cur.execute(triggers.SQLITE[1].replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+            restore = triggers.SQLITE[1].replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
+            cur.execute(restore)
     yield
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:

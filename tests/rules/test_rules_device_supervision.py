@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from conftest import BASE, base, run
 
 
@@ -63,8 +64,9 @@ def test_epidermal_depth_needs_no_licence() -> None:
 def test_consumer_beyond_epidermis() -> None:
     r = run(base(device=device(intended_use="consumer")))
     assert "device.consumer_beyond_epidermis" in r.codes and r.verdict == "refuse"
-    shallow = base(device=device(intended_use="consumer"),
-                   zones=[{"zone": "cheek", "depth_mm": 0.025}])
+    shallow = base(
+        device=device(intended_use="consumer"), zones=[{"zone": "cheek", "depth_mm": 0.025}]
+    )
     assert "device.consumer_beyond_epidermis" not in run(shallow).codes
 
 
@@ -100,8 +102,11 @@ def test_non_physician_roles_stay_epidermal(role: str) -> None:
 
 @pytest.mark.parametrize("indication", ["acne_scars", "other_scars", "stretch_marks"])
 def test_medical_indication_needs_physician_even_when_epidermal(indication: str) -> None:
-    d = base(indication=indication, practitioner={"role": "medical_aesthetician"},
-             zones=[{"zone": "abdomen", "depth_mm": 0.05}])
+    d = base(
+        indication=indication,
+        practitioner={"role": "medical_aesthetician"},
+        zones=[{"zone": "abdomen", "depth_mm": 0.05}],
+    )
     assert "supervision.required" in run(d).codes
     d["indication"] = "tone"
     assert "supervision.required" not in run(d).codes
@@ -116,14 +121,21 @@ def test_not_clinical(role: str) -> None:
 
 
 def test_us_labelling_notes() -> None:
-    young = base(jurisdiction="US", patient={"birth_date": "2006-01-01"},
-                 device=device(licence=licence(authority="FDA")))
+    young = base(
+        jurisdiction="US",
+        patient={"birth_date": "2006-01-01"},
+        device=device(licence=licence(authority="FDA")),
+    )
     r = run(young)
     assert "device.label_age" in r.codes and r.verdict == "allow"
     assert "device.label_age" not in run(base(patient={"birth_date": "2006-01-01"})).codes
-    neck = base(jurisdiction="US", indication="wrinkles", patient={"birth_date": "1970-01-01",
-                "phototype": 6}, device=device(licence=licence(authority="FDA")),
-                zones=[{"zone": "neck", "depth_mm": 1.0}])
+    neck = base(
+        jurisdiction="US",
+        indication="wrinkles",
+        patient={"birth_date": "1970-01-01", "phototype": 6},
+        device=device(licence=licence(authority="FDA")),
+        zones=[{"zone": "neck", "depth_mm": 1.0}],
+    )
     assert "device.label_phototype" in run(neck).codes
     neck["patient"]["phototype"] = 3
     assert "device.label_phototype" not in run(neck).codes

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import base, run
 
+from conftest import base, run
 from puncta.rules import RulesInputError, plan_course, session_windows
 from puncta.rules.data import rules_data
 
@@ -49,8 +49,14 @@ def test_previous_session_after_on_is_malformed() -> None:
 
 @pytest.mark.parametrize(
     ("indication", "severity", "count"),
-    [("acne_scars", "mild", 5), ("acne_scars", "severe", 6), ("texture", "mild", 3),
-     ("wrinkles", "moderate", 4), ("fine_lines", "light", 1), ("stretch_marks", "severe", 6)],
+    [
+        ("acne_scars", "mild", 5),
+        ("acne_scars", "severe", 6),
+        ("texture", "mild", 3),
+        ("wrinkles", "moderate", 4),
+        ("fine_lines", "light", 1),
+        ("stretch_marks", "severe", 6),
+    ],
 )
 def test_course_lengths(indication: str, severity: str, count: int) -> None:
     c = plan_course(indication, severity, start=date(2026, 12, 1))
@@ -86,5 +92,6 @@ def test_course_bad_input() -> None:
     with pytest.raises(RulesInputError):
         plan_course("tattoo", "mild", start=date(2026, 12, 1))
     with pytest.raises(RulesInputError):
-        plan_course("tone", "mild", start=date(2026, 1, 1),
-                    done=[date(2026, 2, 1), date(2026, 1, 15)])
+        plan_course(
+            "tone", "mild", start=date(2026, 1, 1), done=[date(2026, 2, 1), date(2026, 1, 15)]
+        )

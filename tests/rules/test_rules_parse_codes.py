@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import pytest
-from conftest import base, run
 
 import puncta.rules
+from conftest import base, run
 from puncta.rules import RULES_VERSION, RulesInputError, codes, proposal_from_dict
 
 SRC = pathlib.Path(puncta.rules.__file__).parent
@@ -28,14 +28,23 @@ SRC = pathlib.Path(puncta.rules.__file__).parent
         ({"zones": [{"zone": "cheek", "depth_mm": 15}]}, "zones[0].depth_mm"),
         ({"zones": [{"zone": "cheek", "depth_um": 1500}]}, "zones[0].depth_um"),
         ({"practitioner": {"role": "janitor"}}, "practitioner.role"),
-        ({"practitioner": {"role": "physician", "supervising_physician": "Dr"}},
-         "practitioner.supervising_physician"),
+        (
+            {"practitioner": {"role": "physician", "supervising_physician": "Dr"}},
+            "practitioner.supervising_physician",
+        ),
         ({"device": {"intended_use": "home"}}, "device.intended_use"),
         ({"patient": {"birth_date": "2030-01-01"}}, "patient.birth_date"),
         ({"patient": {"birth_date": "1990-01-01", "phototype": 7}}, "patient.phototype"),
         ({"patient": {"birth_date": "1990-01-01", "pregnant": "no"}}, "patient.pregnant"),
-        ({"patient": {"birth_date": "1990-01-01", "medications": [{"code": "isotretinoin",
-          "last_dose": "2026-02-30"}]}}, "patient.medications[0].last_dose"),
+        (
+            {
+                "patient": {
+                    "birth_date": "1990-01-01",
+                    "medications": [{"code": "isotretinoin", "last_dose": "2026-02-30"}],
+                }
+            },
+            "patient.medications[0].last_dose",
+        ),
         ({"severity": "extreme"}, "severity"),
         ({"colour": "blue"}, "colour"),
     ],
@@ -71,15 +80,44 @@ def test_codes_lists_everything_bilingual() -> None:
     kinds = {row["kind"] for key in ("conditions", "medications", "procedures") for row in c[key]}
     assert kinds == {"absolute", "relative", "numbing_only"}
     zone_codes = {z["code"] for z in c["zones"]}
-    assert {"forehead", "glabella", "temple", "periorbital", "eyelid", "nose", "cheek",
-            "upper_lip", "perioral", "chin", "jawline", "neck", "decolletage", "abdomen",
-            "back", "arm", "thigh", "buttock"} <= zone_codes
+    assert {
+        "forehead",
+        "glabella",
+        "temple",
+        "periorbital",
+        "eyelid",
+        "nose",
+        "cheek",
+        "upper_lip",
+        "perioral",
+        "chin",
+        "jawline",
+        "neck",
+        "decolletage",
+        "abdomen",
+        "back",
+        "arm",
+        "thigh",
+        "buttock",
+    } <= zone_codes
     assert {i["code"] for i in c["indications"]} == {
-        "fine_lines", "wrinkles", "tone", "texture", "acne_scars", "other_scars",
-        "stretch_marks", "pigmentation"}
+        "fine_lines",
+        "wrinkles",
+        "tone",
+        "texture",
+        "acne_scars",
+        "other_scars",
+        "stretch_marks",
+        "pigmentation",
+    }
     assert {r["code"] for r in c["roles"]} == {
-        "physician", "nurse_practitioner", "registered_nurse", "medical_aesthetician",
-        "front_desk", "clinic_admin"}
+        "physician",
+        "nurse_practitioner",
+        "registered_nurse",
+        "medical_aesthetician",
+        "front_desk",
+        "clinic_admin",
+    }
     for key in ("conditions", "medications", "procedures", "zones", "indications", "roles"):
         for row in c[key]:
             assert row["en"] and row["fr"], row

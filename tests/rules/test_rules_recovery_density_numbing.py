@@ -18,8 +18,18 @@ from puncta.rules import (
 
 @pytest.mark.parametrize(
     ("depth", "days"),
-    [(0.1, (2, 3)), (0.25, (2, 3)), (0.5, (2, 3)), (0.6, (4, 5)), (1.0, (4, 5)),
-     (1.5, (4, 5)), (1.75, (6, 7)), (2.5, (6, 7)), (3.0, (6, 7)), (5.0, (6, 7))],
+    [
+        (0.1, (2, 3)),
+        (0.25, (2, 3)),
+        (0.5, (2, 3)),
+        (0.6, (4, 5)),
+        (1.0, (4, 5)),
+        (1.5, (4, 5)),
+        (1.75, (6, 7)),
+        (2.5, (6, 7)),
+        (3.0, (6, 7)),
+        (5.0, (6, 7)),
+    ],
 )
 def test_downtime_bands(depth: float, days: tuple[int, int]) -> None:
     d = downtime(depth)
@@ -89,9 +99,11 @@ def test_numbing_occlusion_and_broken_skin() -> None:
 
 def test_numbing_children_and_exclusions() -> None:
     assert check_numbing("emla", 10, 100, occluded=False, adult=False).codes == (
-        "numbing.paediatric",)
-    excl = check_numbing("emla", 10, 100, occluded=False,
-                         exclusions=["liver_disease", "keloid_history"])
+        "numbing.paediatric",
+    )
+    excl = check_numbing(
+        "emla", 10, 100, occluded=False, exclusions=["liver_disease", "keloid_history"]
+    )
     assert excl.codes == ("numbing.liver_disease",) and excl.verdict == "refuse"
 
 

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import base, run
 
+from conftest import base, run
 from puncta.rules import RulesInputError, Settings, patient_from_dict, screen
 from puncta.rules.model import ZoneRef
 
@@ -23,8 +23,14 @@ def codes_for(**extra: Any) -> tuple[str, ...]:
 
 
 @pytest.mark.parametrize(
-    "code", ["bleeding_disorder", "uncontrolled_diabetes", "systemic_infection",
-             "stainless_steel_allergy", "skin_cancer"],
+    "code",
+    [
+        "bleeding_disorder",
+        "uncontrolled_diabetes",
+        "systemic_infection",
+        "stainless_steel_allergy",
+        "skin_cancer",
+    ],
 )
 def test_absolute_condition_refuses(code: str) -> None:
     r = run(base(patient=patient(conditions=[{"code": code}])))
@@ -50,8 +56,10 @@ def test_area_condition_side_aware() -> None:
 
 
 def test_treated_zone_without_side_matches_either_side() -> None:
-    d = base(patient=patient(conditions=[{"code": "eczema", "zone": "cheek_right"}]),
-             zones=[{"zone": "cheek", "depth_mm": 1.0}])
+    d = base(
+        patient=patient(conditions=[{"code": "eczema", "zone": "cheek_right"}]),
+        zones=[{"zone": "cheek", "depth_mm": 1.0}],
+    )
     assert "contraindication.eczema" in run(d).codes
 
 
@@ -72,8 +80,14 @@ def test_pregnancy_and_nursing_refuse_and_exclude_numbing() -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["liver_disease", "pseudocholinesterase_deficiency", "paba_allergy",
-             "sulphonamide_allergy", "methaemoglobinaemia"],
+    "code",
+    [
+        "liver_disease",
+        "pseudocholinesterase_deficiency",
+        "paba_allergy",
+        "sulphonamide_allergy",
+        "methaemoglobinaemia",
+    ],
 )
 def test_numbing_only_condition(code: str) -> None:
     r = run(base(patient=patient(conditions=[{"code": code}])))
@@ -131,9 +145,11 @@ def test_four_week_medications(code: str) -> None:
 
 def test_radiotherapy_window() -> None:
     assert "contraindication.radiotherapy" in codes_for(
-        procedures=[{"code": "radiotherapy", "on": "2026-10-28"}])
+        procedures=[{"code": "radiotherapy", "on": "2026-10-28"}]
+    )
     assert "contraindication.radiotherapy" not in codes_for(
-        procedures=[{"code": "radiotherapy", "on": "2026-10-27"}])
+        procedures=[{"code": "radiotherapy", "on": "2026-10-27"}]
+    )
 
 
 def test_filler_in_area_within_6_months() -> None:
@@ -149,9 +165,11 @@ def test_filler_in_area_within_6_months() -> None:
 
 def test_surgery_in_area_within_12_months() -> None:
     assert "contraindication.surgery" in codes_for(
-        procedures=[{"code": "surgery", "zone": "cheek", "on": "2025-11-25"}])
+        procedures=[{"code": "surgery", "zone": "cheek", "on": "2025-11-25"}]
+    )
     assert "contraindication.surgery" not in codes_for(
-        procedures=[{"code": "surgery", "zone": "cheek", "on": "2025-11-24"}])
+        procedures=[{"code": "surgery", "zone": "cheek", "on": "2025-11-24"}]
+    )
 
 
 @pytest.mark.parametrize(

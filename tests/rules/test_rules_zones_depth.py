@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import base, run
 
+from conftest import base, run
 from puncta.rules import RulesInputError, layer_reached, parse_zone
 from puncta.rules.model import ZoneRef
 
@@ -49,9 +49,10 @@ def test_above_guidance_is_review_with_field() -> None:
 
 def test_indication_specific_range() -> None:
     # 1.8 mm on the cheek: usual for acne scars, above guidance for texture.
-    assert "depth.above_guidance" not in run(
-        base(indication="acne_scars", zones=zones(("cheek", 1.8)))
-    ).codes
+    assert (
+        "depth.above_guidance"
+        not in run(base(indication="acne_scars", zones=zones(("cheek", 1.8)))).codes
+    )
     assert "depth.above_guidance" in run(base(zones=zones(("cheek", 1.8)))).codes
 
 

@@ -95,6 +95,9 @@ class ApiToken(models.Model):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @classmethod
     def issue(cls, membership: Membership, name: str) -> tuple[ApiToken, str]:
         raw = "pct_" + secrets.token_urlsafe(32)

@@ -88,6 +88,8 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
             actor=actor_from_request(request), patient=patient, expected_version=version, **data
         )
     except StaleEdit:
-        raise HttpError(409, "The patient changed since version %s; read it again." % version)
+        raise HttpError(
+            409, f"The patient changed since version {version}; read it again."
+        ) from None
     except ValidationError as exc:
         raise _validation_error(exc) from None

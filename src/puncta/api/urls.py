@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from puncta import __version__
 
 from .auth import TokenAuth
+from .devices import router as devices_router
 from .patients import router as patients_router
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
     openapi_extra={"info": {"x-puncta-version": __version__}},
 )
 api.add_router("/", patients_router)
+api.add_router("/devices", devices_router)
 
 
 @api.exception_handler(Http404)

@@ -105,6 +105,11 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name}"
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.search_name = fold(f"{self.given_name} {self.family_name}")
+        self.phone_digits = digits(self.phone)
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
@@ -113,7 +118,3 @@ class Patient(models.Model):
         labels = dict(Concern.choices)
         return [str(labels.get(c, c)) for c in self.concerns]
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.search_name = fold(f"{self.given_name} {self.family_name}")
-        self.phone_digits = digits(self.phone)
-        super().save(*args, **kwargs)

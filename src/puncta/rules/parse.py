@@ -216,7 +216,10 @@ def _licence(value: object, field: str) -> Licence | None:
 
 def _device(value: object, field: str) -> Device:
     d = _obj(
-        value, field, {"intended_use", "licence", "max_depth_mm", "name", "model"}, ("intended_use",)
+        value,
+        field,
+        {"intended_use", "licence", "max_depth_mm", "name", "model"},
+        ("intended_use",),
     )
     use = d["intended_use"]
     if use not in ("professional", "consumer"):

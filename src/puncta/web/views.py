@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from puncta.accounts.access import clinic_view
 from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
 from puncta.accounts.roles import has_perm
@@ -22,7 +23,6 @@ from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.patients import selectors as patient_selectors
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 
-from .access import clinic_view
 from .forms import AuditFilterForm, PatientForm
 
 PAGE_SIZE = 25

@@ -1,0 +1,4 @@
+
+app_name = "devices"
+
+urlpatterns: list = []  # filled by the devices issue
