@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -118,3 +119,115 @@ class Patient(models.Model):
         labels = dict(Concern.choices)
         return [str(labels.get(c, c)) for c in self.concerns]
 
+
+
+class Questionnaire(models.Model):
+    """A version of the intake questionnaire; responses point at the version answered."""
+
+    version = models.CharField(max_length=20, unique=True)
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"intake {self.version}"
+
+
+class IntakeStatus(models.TextChoices):
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class IntakeResponse(models.Model):
+    """A patient's answers, stored as structured data keyed by question id."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT)
+    answers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=IntakeStatus.choices,
+                              default=IntakeStatus.DRAFT)
+    # Incremented on every save: an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by_patient = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="intake_patient")]
+
+    def __str__(self) -> str:
+        return f"intake {self.pk} of {self.patient_id} ({self.status})"
+
+
+class IntakeLink(models.Model):
+    """A single-use, expiring link a patient uses to fill the intake without an account.
+
+    Only the SHA-256 of the token is kept; the link is shown once to the staff member.
+    """
+
+    response = models.ForeignKey(IntakeResponse, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"intake link {self.pk}"
+
+
+class ScreeningResult(models.TextChoices):
+    CLEAR = "clear", _("Clear")
+    REVIEW = "review", _("Needs physician review")
+    NOT_CANDIDATE = "not_candidate", _("Not a candidate")
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class Screening(models.Model):
+    """The rules engine's verdict on an intake, and the physician's decision if needed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    intake = models.ForeignKey(IntakeResponse, on_delete=models.PROTECT, related_name="screenings")
+    intake_version = models.PositiveIntegerField()
+    result = models.CharField(max_length=16, choices=ScreeningResult.choices)
+    findings = models.JSONField(default=list)
+    rules_version = models.CharField(max_length=32)
+    screened_on = models.DateField()
+    screened_at = models.DateTimeField(auto_now_add=True)
+    valid_until = models.DateField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True)
+    decision_conditions = models.TextField(blank=True, max_length=2000)
+    decision_note = models.TextField(blank=True, max_length=4000)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-screened_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-screened_at"], name="screening_patient"),
+            models.Index(fields=["result", "decision", "superseded_at"], name="screening_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"screening {self.pk} of {self.patient_id}: {self.result}"
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.result == ScreeningResult.REVIEW and not self.decision
+
+    def allows_treatment(self, on: dt.date) -> bool:
+        """Current, in date, and either clear or approved by a physician."""
+        if self.superseded_at is not None or on > self.valid_until:
+            return False
+        if self.result == ScreeningResult.CLEAR:
+            return True
+        return self.result == ScreeningResult.REVIEW and self.decision == ReviewDecision.APPROVED

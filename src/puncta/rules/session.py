@@ -26,6 +26,9 @@ def check_session(proposal: Proposal) -> SessionDecision:
         raise RulesInputError("practitioner.role", f"unknown role {p.practitioner.role!r}")
     if not p.zones:
         raise RulesInputError("zones", "must list at least one zone")
+    for i, zt in enumerate(p.zones):
+        if zt.zone.base not in rules_data().zones:
+            raise RulesInputError(f"zones[{i}].zone", f"unknown zone {zt.zone.code!r}")
     results = tuple(
         ZoneResult(zt.zone.code, zt.depth_mm, layer_reached(zt.zone, zt.depth_mm)) for zt in p.zones
     )

@@ -37,6 +37,7 @@ def zone_info(zone: ZoneRef | str) -> ZoneInfo:
     return rules_data().zones[ref.base]
 
 
+@cache
 def zone_label(zone: ZoneRef, lang: str = "en") -> str:
     info = rules_data().zones[zone.base]
     label = info.en if lang == "en" else info.fr
