@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "puncta.audit",
     "puncta.devices",
     "puncta.patients",
+    "puncta.consent",
     "puncta.api",
     "puncta.web",
 ]

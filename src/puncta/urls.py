@@ -12,6 +12,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("devices/", include("puncta.devices.urls")),
+    path("", include("puncta.patients.urls")),
+    path("", include("puncta.consent.urls")),
     path("", include("puncta.web.urls")),
 ]
 

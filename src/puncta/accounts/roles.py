@@ -36,9 +36,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Skin and clinical notes are written by clinicians only.
     "patient.edit_clinical": CLINICAL_ROLES,
     "audit.view": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
+    # Intake: anyone who meets patients may send the link; clinicians read the answers.
+    "intake.send": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
+    "intake.fill": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
+    "screening.view": CLINICAL_ROLES,
+    "screening.review": frozenset({Role.PHYSICIAN}),
+    "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
+    "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),
     "procedure.perform": CLINICAL_ROLES,
     "procedure.supervise": frozenset({Role.PHYSICIAN}),
+    # Devices: everyone may see the equipment and its licence; clinicians and the clinic
+    # administrator keep the register and receive stock; clinicians draw cartridges; a
+    # recall trace names patients, so only those who write recall letters see it.
+    "device.view": _ALL,
+    "device.manage": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
+    "lot.receive": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
+    "lot.draw": CLINICAL_ROLES,
+    "lot.trace": frozenset({Role.PHYSICIAN, Role.NURSE_PRACTITIONER, Role.CLINIC_ADMIN}),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,8 @@ class Clinic(models.Model):
     )
     # Sources differ (3, 6 or 12 months); the rules default is 6 and a clinic may tighten.
     isotretinoin_washout_months = models.PositiveSmallIntegerField(
-        _("isotretinoin washout (months)"), default=6
+        _("isotretinoin washout (months)"), default=6,
+        validators=[MinValueValidator(6), MaxValueValidator(24)],
     )
     screening_valid_days = models.PositiveSmallIntegerField(
         _("screening valid for (days)"), default=90

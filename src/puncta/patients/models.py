@@ -179,7 +179,7 @@ class IntakeLink(models.Model):
 
 
 class ScreeningResult(models.TextChoices):
-    CLEAR = "clear", _("Clear")
+    CLEAR = "clear", _("Clear to treat")
     REVIEW = "review", _("Needs physician review")
     NOT_CANDIDATE = "not_candidate", _("Not a candidate")
 

@@ -20,7 +20,10 @@ from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
 from puncta.audit.models import Action, AuditEvent
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.consent.gate import treatment_gate
+from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
+from puncta.patients.intake.selectors import screening_current
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 
 from .forms import AuditFilterForm, PatientForm
@@ -73,7 +76,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
-    return render(request, "web/patients/detail.html", {"patient": patient})
+    return render(request, "web/patients/detail.html", {
+        "patient": patient,
+        "screening": screening_current(patient),
+        "consents": consent_statuses(patient),
+        "gate": treatment_gate(patient, timezone.localdate()),
+    })
 
 
 def _clinical(request: HttpRequest) -> bool:

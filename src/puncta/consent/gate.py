@@ -1,0 +1,58 @@
+"""May this patient be booked or treated today? Screening and consent, with the reason
+and where to fix it. Booking and charting call ``treatment_gate``; they never re-check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from puncta.patients.intake.selectors import screening_current
+from puncta.patients.models import Patient, ReviewDecision, ScreeningResult
+
+from .selectors import consent_statuses
+
+
+@dataclass(frozen=True)
+class GateProblem:
+    code: str
+    message: str
+    url: str
+
+
+def treatment_gate(patient: Patient, on: dt.date) -> list[GateProblem]:
+    problems = []
+    screening = screening_current(patient)
+    screening_url = reverse("patients:screening", args=[patient.pk])
+    intake_url = reverse("patients:intake_desk", args=[patient.pk])
+    if screening is None:
+        problems.append(GateProblem("screening.missing", _(
+            "No screening: the intake questionnaire has not been submitted."), intake_url))
+    elif on > screening.valid_until:
+        problems.append(GateProblem("screening.expired", _(
+            "The screening expired on %(d)s: the patient must update the questionnaire.")
+            % {"d": screening.valid_until.isoformat()}, intake_url))
+    elif screening.result == ScreeningResult.NOT_CANDIDATE:
+        problems.append(GateProblem("screening.not_candidate", _(
+            "The screening found an absolute contraindication: not a candidate."),
+            screening_url))
+    elif screening.result == ScreeningResult.REVIEW and not screening.decision:
+        problems.append(GateProblem("screening.awaiting_review", _(
+            "The screening is waiting for a physician's review."), screening_url))
+    elif screening.decision == ReviewDecision.DECLINED:
+        problems.append(GateProblem("screening.declined", _(
+            "A physician declined treatment after reviewing the screening."), screening_url))
+    consent_url = reverse("consent:patient", args=[patient.pk])
+    status = next(s for s in consent_statuses(patient) if s.procedure == "microneedling")
+    messages = {
+        "missing": _("No signed consent to microneedling."),
+        "outdated": _("The consent to microneedling was signed on an older version: "
+                      "the patient must consent again."),
+        "withdrawn": _("The patient withdrew consent to microneedling."),
+    }
+    if status.state in messages:
+        problems.append(GateProblem(f"consent.{status.state}", messages[status.state],
+                                    consent_url))
+    return problems

@@ -1,0 +1,148 @@
+"""Turning submitted form fields into structured answers, and answers into rules facts.
+
+Answers are a dict keyed by question id:
+  concerns: [codes]            goals / other_history: str
+  phototype: 1..6 | None       skin_thin / pregnant / ...: bool
+  cond.<code>: {"present": bool, "zone": str}
+  med.<code>: {"status": "no" | "current" | "past", "last_dose": "YYYY-MM-DD" | ""}
+  proc.<code>: {"zones": [zone codes], "on": "YYYY-MM-DD" | ""}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .definition import Question, questions, zones
+
+MAX_TEXT = 2000
+
+
+def _date(raw: str, born: dt.date, today: dt.date) -> tuple[str, str | None]:
+    raw = raw.strip()
+    if not raw:
+        return "", None
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        return raw, _("Enter the date as year-month-day, e.g. 2026-03-14.")
+    if value > today:
+        return raw, _("This date is in the future.")
+    if value < born:
+        return raw, _("This date is before the date of birth.")
+    return value.isoformat(), None
+
+
+def parse(data: Mapping[str, Any], *, born: dt.date, today: dt.date,
+          only_present: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers and per-question errors from form data (a QueryDict or a plain dict).
+
+    With ``only_present`` (autosave of part of a form), questions with no field in the
+    data are left out instead of being read as empty.
+    """
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    zone_codes = {z[0] for z in zones()}
+
+    def getlist(name: str) -> list[str]:
+        if hasattr(data, "getlist"):
+            return [str(v) for v in data.getlist(name)]
+        value = data.get(name, [])
+        return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+    def present(q: Question) -> bool:
+        return any(k == q.link_id or k.startswith(q.link_id + ".") for k in data)
+
+    for q in questions().values():
+        if only_present and not present(q) and q.kind not in ("bool", "multi"):
+            continue
+        key = q.link_id
+        if q.kind == "multi":
+            allowed = {c[0] for c in q.choices}
+            chosen = [v for v in getlist(key) if v in allowed]
+            if only_present and key not in data and f"{key}.sent" not in data:
+                continue
+            answers[key] = chosen
+        elif q.kind == "text":
+            text = str(data.get(key, "")).strip()
+            if len(text) > MAX_TEXT:
+                errors[key] = _("Please keep this under %(n)s characters.") % {"n": MAX_TEXT}
+                text = text[:MAX_TEXT]
+            answers[key] = text
+        elif q.kind == "phototype":
+            raw = str(data.get(key, "")).strip()
+            answers[key] = int(raw) if raw in {"1", "2", "3", "4", "5", "6"} else None
+        elif q.kind == "bool":
+            if only_present and key not in data and f"{key}.sent" not in data:
+                continue
+            answers[key] = str(data.get(key, "")).lower() in {"1", "on", "true", "yes"}
+        elif q.kind == "condition":
+            zone = str(data.get(f"{key}.zone", "")).strip()
+            if zone and zone not in zone_codes:
+                errors[key] = _("Choose an area from the list.")
+                zone = ""
+            answers[key] = {
+                "present": str(data.get(f"{key}.present", "")).lower() in {"1", "on", "true",
+                                                                           "yes"},
+                "zone": zone,
+            }
+        elif q.kind == "medication":
+            status = str(data.get(f"{key}.status", "no"))
+            if status not in {"no", "current", "past"}:
+                status = "no"
+            last, err = _date(str(data.get(f"{key}.last_dose", "")), born, today)
+            if err:
+                errors[key] = err
+            elif status == "past" and not last:
+                errors[key] = _("Enter the date of the last dose.")
+            answers[key] = {"status": status, "last_dose": last if status == "past" else ""}
+        elif q.kind == "procedure":
+            chosen = [z for z in getlist(f"{key}.zones") if z in zone_codes]
+            on, err = _date(str(data.get(f"{key}.on", "")), born, today)
+            if err:
+                errors[key] = err
+            answers[key] = {"zones": chosen, "on": on}
+    return answers, errors
+
+
+def to_rules_patient(*, birth_date: dt.date, phototype: int | None,
+                     answers: Mapping[str, Any], on: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
+    """The rules engine's ``patient`` facts, and which question each rules field came from
+    (so a finding such as ``patient.conditions[2]`` is shown next to its question)."""
+    facts: dict[str, Any] = {
+        "birth_date": birth_date.isoformat(),
+        "phototype": answers.get("phototype") or phototype,
+        "pregnant": bool(answers.get("pregnant")),
+        "nursing": bool(answers.get("nursing")),
+        "conditions": [], "medications": [], "procedures": [],
+    }
+    origin = {"patient.pregnant": "pregnant", "patient.nursing": "nursing",
+              "patient.birth_date": "", "patient.phototype": "phototype"}
+    for q in questions().values():
+        a = answers.get(q.link_id)
+        if not q.rules_code or not isinstance(a, dict):
+            continue
+        if q.kind == "condition" and a.get("present"):
+            item = {"code": q.rules_code}
+            if a.get("zone"):
+                item["zone"] = a["zone"]
+            origin[f"patient.conditions[{len(facts['conditions'])}]"] = q.link_id
+            facts["conditions"].append(item)
+        elif q.kind == "medication" and a.get("status") in {"current", "past"}:
+            item = {"code": q.rules_code}
+            if a["status"] == "past" and a.get("last_dose"):
+                item["last_dose"] = a["last_dose"]
+            origin[f"patient.medications[{len(facts['medications'])}]"] = q.link_id
+            facts["medications"].append(item)
+        elif q.kind == "procedure" and (a.get("on") or a.get("zones")):
+            # An undated procedure counts as recent (dated today): the conservative reading.
+            for zone in a.get("zones") or [None]:
+                item = {"code": q.rules_code, "on": a.get("on") or on.isoformat()}
+                if zone:
+                    item["zone"] = zone
+                origin[f"patient.procedures[{len(facts['procedures'])}]"] = q.link_id
+                facts["procedures"].append(item)
+    return facts, origin

@@ -1,0 +1,268 @@
+"""Intake links, saving answers, submitting, screening and the physician's review.
+
+Every write is one transaction with its audit event inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
+
+from puncta import rules
+from puncta.audit.models import Action
+from puncta.audit.services import Actor, record
+
+from ..models import (
+    IntakeLink,
+    IntakeResponse,
+    IntakeStatus,
+    Patient,
+    Questionnaire,
+    ReviewDecision,
+    Screening,
+    ScreeningResult,
+)
+from . import answers as answer_parsing
+from .definition import VERSION, as_json
+
+LINK_DAYS = 7
+RESULT_BY_VERDICT = {
+    "allow": ScreeningResult.CLEAR,
+    "review": ScreeningResult.REVIEW,
+    "refuse": ScreeningResult.NOT_CANDIDATE,
+}
+
+
+class StaleIntake(Exception):
+    """Someone else saved this intake after the editor loaded it."""
+
+
+class IncompleteIntake(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("intake has errors")
+        self.errors = errors
+
+
+class ReviewError(Exception):
+    pass
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def questionnaire_current() -> Questionnaire:
+    q, _ = Questionnaire.objects.get_or_create(version=VERSION, defaults={"definition": as_json()})
+    return q
+
+
+def intake_open(*, actor: Actor, patient: Patient, fresh: bool = False) -> IntakeResponse:
+    """The intake to work on.
+
+    At the desk (``fresh=False``) that is the latest one, submitted or not: a change to a
+    submitted intake screens the patient again. A new patient link (``fresh=True``) gets a
+    draft, pre-filled from the last submitted intake, so a returning patient updates
+    rather than starts over.
+    """
+    with transaction.atomic():
+        latest = patient.intakes.first()
+        if latest is not None and (not fresh or latest.status == IntakeStatus.DRAFT):
+            return latest
+        draft = IntakeResponse.objects.create(
+            patient=patient, questionnaire=questionnaire_current(),
+            answers=dict(latest.answers) if latest else {"concerns": list(patient.concerns)},
+        )
+        record(actor, Action.CREATE, draft, patient_id=patient.pk)
+    return draft
+
+
+def intake_link_create(*, actor: Actor, patient: Patient) -> tuple[IntakeLink, str]:
+    """A new single-use link; earlier unused links of the patient stop working."""
+    with transaction.atomic():
+        response = intake_open(actor=actor, patient=patient, fresh=True)
+        now = timezone.now()
+        IntakeLink.objects.filter(response__patient=patient, used_at__isnull=True,
+                                  revoked_at__isnull=True).update(revoked_at=now)
+        raw = secrets.token_urlsafe(32)
+        link = IntakeLink.objects.create(
+            response=response, token_hash=_hash(raw), created_by=actor.user,
+            expires_at=now + dt.timedelta(days=LINK_DAYS),
+        )
+        record(actor, Action.CREATE, link, patient_id=patient.pk,
+               data={"expires_at": link.expires_at.isoformat()})
+    return link, raw
+
+
+def intake_link_resolve(raw: str) -> IntakeLink | None:
+    """The link if it is usable now: not used, not revoked, not expired."""
+    if not raw or len(raw) > 100:
+        return None
+    link = (IntakeLink.objects.select_related("response__patient__clinic")
+            .filter(token_hash=_hash(raw)).first())
+    if link is None or link.used_at or link.revoked_at or link.expires_at <= timezone.now():
+        return None
+    return link
+
+
+def intake_save(*, actor: Actor, response: IntakeResponse, data: Any, expected_version: int,
+                partial: bool = False) -> tuple[IntakeResponse, dict[str, str]]:
+    """Save what is valid of the submitted fields; return per-question errors.
+
+    A save based on an older version is refused (two editors never overwrite each other).
+    Changing a submitted intake screens the patient again.
+    """
+    patient = response.patient
+    today = timezone.localdate()
+    parsed, errors = answer_parsing.parse(data, born=patient.date_of_birth, today=today,
+                                          only_present=partial)
+    valid = {k: v for k, v in parsed.items() if k not in errors}
+    with transaction.atomic():
+        current = IntakeResponse.objects.select_for_update().get(pk=response.pk)
+        if current.version != expected_version:
+            raise StaleIntake
+        before = current.answers
+        merged = {**current.answers, **valid}
+        if merged != current.answers:
+            changed = sorted(k for k in valid if current.answers.get(k) != valid[k])
+            current.answers = merged
+            current.version += 1
+            current.save(update_fields=["answers", "version", "updated_at"])
+            record(actor, Action.UPDATE, current, patient_id=patient.pk,
+                   data={"changed": changed})
+            if current.status == IntakeStatus.SUBMITTED and _facts(current, before) != _facts(
+                    current, current.answers):
+                screening_run(actor=actor, intake=current)
+    return current, errors
+
+
+def _facts(intake: IntakeResponse, answers: dict[str, Any]) -> dict[str, Any]:
+    facts, _ = answer_parsing.to_rules_patient(
+        birth_date=intake.patient.date_of_birth, phototype=intake.patient.phototype,
+        answers=answers, on=timezone.localdate())
+    return facts
+
+
+def intake_submit(*, actor: Actor, response: IntakeResponse, by_patient: bool,
+                  link: IntakeLink | None = None) -> Screening:
+    with transaction.atomic():
+        current = IntakeResponse.objects.select_for_update().get(pk=response.pk)
+        _, errors = answer_parsing.parse(_as_form(current.answers),
+                                         born=current.patient.date_of_birth,
+                                         today=timezone.localdate())
+        if errors:
+            raise IncompleteIntake(errors)
+        current.status = IntakeStatus.SUBMITTED
+        current.submitted_at = timezone.now()
+        current.submitted_by_patient = by_patient
+        current.save(update_fields=["status", "submitted_at", "submitted_by_patient",
+                                    "updated_at"])
+        if link is not None:
+            IntakeLink.objects.filter(pk=link.pk).update(used_at=current.submitted_at)
+        record(actor, Action.UPDATE, current, patient_id=current.patient_id,
+               data={"submitted": True, "by_patient": by_patient})
+        return screening_run(actor=actor, intake=current)
+
+
+def _as_form(answers: dict[str, Any]) -> dict[str, Any]:
+    """Stored answers back in form-field shape (to validate them again on submit)."""
+    form: dict[str, Any] = {}
+    for key, value in answers.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                if sub == "present":
+                    form[f"{key}.present"] = "on" if v else ""
+                else:
+                    form[f"{key}.{sub}"] = v
+        elif isinstance(value, bool):
+            form[key] = "on" if value else ""
+        elif value is None:
+            form[key] = ""
+        else:
+            form[key] = value if isinstance(value, list) else str(value)
+    return form
+
+
+def screening_run(*, actor: Actor, intake: IntakeResponse,
+                  on: dt.date | None = None) -> Screening:
+    """Ask the rules engine about the patient's latest answers; supersede the last screening."""
+    patient = intake.patient
+    clinic = patient.clinic
+    on = on or timezone.localdate()
+    facts, origin = answer_parsing.to_rules_patient(
+        birth_date=patient.date_of_birth, phototype=patient.phototype, answers=intake.answers,
+        on=on,
+    )
+    settings = rules.settings_from_dict(
+        {"isotretinoin_washout_months": clinic.isotretinoin_washout_months}
+    )
+    decision = rules.screen(rules.patient_from_dict(facts), on=on, settings=settings)
+    findings = []
+    for f in decision.findings:
+        item = f.to_dict()
+        item["question"] = origin.get(f.field, "")
+        findings.append(item)
+    with transaction.atomic():
+        now = timezone.now()
+        Screening.objects.filter(patient=patient, superseded_at__isnull=True).update(
+            superseded_at=now)
+        screening = Screening.objects.create(
+            patient=patient, intake=intake, intake_version=intake.version,
+            result=RESULT_BY_VERDICT[decision.verdict], findings=findings,
+            rules_version=decision.rules_version, screened_on=on,
+            valid_until=on + dt.timedelta(days=clinic.screening_valid_days),
+        )
+        record(actor, Action.CREATE, screening, patient_id=patient.pk,
+               data={"result": screening.result, "codes": [f["code"] for f in findings],
+                     "rules_version": decision.rules_version})
+    return screening
+
+
+def screening_rerun_if_screened(*, actor: Actor, patient: Patient) -> Screening | None:
+    """The patient record changed (e.g. date of birth): screen again if ever screened."""
+    last = patient.intakes.filter(status=IntakeStatus.SUBMITTED).first()
+    if last is None:
+        return None
+    return screening_run(actor=actor, intake=last)
+
+
+def screening_review(*, actor: Actor, screening: Screening, decision: str, note: str,
+                     conditions: str = "") -> Screening:
+    """A physician approves (with conditions) or declines a screening that needs review."""
+    note = note.strip()
+    if actor.role != "physician":
+        raise ReviewError(N_("Only a physician can decide on a screening."))
+    if decision not in ReviewDecision.values:
+        raise ReviewError(N_("Choose approve or decline."))
+    if not note:
+        raise ReviewError(N_("A note is required with the decision."))
+    with transaction.atomic():
+        current = Screening.objects.select_for_update().get(pk=screening.pk)
+        if current.result != ScreeningResult.REVIEW:
+            raise ReviewError(N_("This screening does not need a physician's review."))
+        if current.decision:
+            raise ReviewError(N_("This screening has already been decided."))
+        if current.superseded_at:
+            raise ReviewError(N_("This screening was replaced by a newer one; review that one."))
+        current.decision = decision
+        current.decision_note = note
+        current.decision_conditions = conditions.strip()
+        current.decided_by = actor.user
+        current.decided_at = timezone.now()
+        signed = {"screening": current.pk, "decision": decision, "note": current.decision_note,
+                  "conditions": current.decision_conditions, "by": actor.user.pk,
+                  "at": current.decided_at.isoformat(), "findings": current.findings}
+        current.decision_sha256 = hashlib.sha256(
+            json.dumps(signed, sort_keys=True, default=str).encode()).hexdigest()
+        current.save()
+        record(actor, Action.UPDATE, current, patient_id=current.patient_id,
+               reason=current.decision_note,
+               data={"decision": decision, "conditions": current.decision_conditions,
+                     "sha256": current.decision_sha256})
+    return current

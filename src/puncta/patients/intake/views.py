@@ -1,0 +1,174 @@
+"""Intake pages: staff send a link or fill at the desk; patients fill on their phone."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from puncta.accounts.access import clinic_view
+from puncta.audit.models import Action
+from puncta.audit.services import Actor, actor_from_request, client_ip, record
+
+from .. import selectors as patient_selectors
+from ..models import IntakeStatus
+from . import selectors, services
+from .presentation import answer_summary, form_sections
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buf = io.BytesIO()
+    image.save(buf)
+    return buf.getvalue().decode()
+
+
+@clinic_view("intake.send")
+@require_POST
+def intake_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    link, raw = services.intake_link_create(actor=actor_from_request(request), patient=patient)
+    url = request.build_absolute_uri(reverse("patients:intake_public", args=[raw]))
+    emailed = False
+    if request.POST.get("email") and patient.email:
+        with translation.override(patient.preferred_language):
+            send_mail(
+                _("Your questionnaire before your microneedling visit"),
+                _("Hello %(name)s,\n\nPlease fill in your health questionnaire before your "
+                  "visit:\n%(url)s\n\nThe link works once and expires on %(date)s.\n")
+                % {"name": patient.given_name, "url": url,
+                   "date": link.expires_at.date().isoformat()},
+                settings.DEFAULT_FROM_EMAIL, [patient.email],
+            )
+        emailed = True
+    return render(request, "patients/intake_link.html", {
+        "patient": patient, "url": url, "qr_svg": _qr_svg(url), "link": link,
+        "emailed": emailed,
+    })
+
+
+@clinic_view("intake.fill")
+@require_http_methods(["GET", "POST"])
+def intake_desk_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    actor = actor_from_request(request)
+    response = services.intake_open(actor=actor, patient=patient)
+    return _intake_form(request, response, actor, by_patient=False,
+                        save_url=reverse("patients:intake_desk", args=[patient.pk]))
+
+
+def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
+    link = services.intake_link_resolve(token)
+    if link is None:
+        # Nothing about the patient is shown for an unknown, used or expired link.
+        return render(request, "patients/intake_unavailable.html", status=410)
+    response = link.response
+    patient = response.patient
+    translation.activate(request.GET.get("lang") or patient.preferred_language)
+    actor = Actor(label="patient (intake link)", clinic_id=patient.clinic_id,
+                  ip=client_ip(request))
+    if request.method == "GET":
+        record(actor, Action.READ, response, patient_id=patient.pk, data={"via": "link"})
+    return _intake_form(request, response, actor, by_patient=True, link=link,
+                        save_url=reverse("patients:intake_public", args=[token]))
+
+
+def _intake_form(request, response, actor, *, by_patient, save_url, link=None):  # type: ignore[no-untyped-def]
+    lang = translation.get_language() or "en"
+    errors: dict[str, str] = {}
+    conflict = False
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", "0"))
+        except ValueError:
+            version = 0
+        try:
+            response, errors = services.intake_save(
+                actor=actor, response=response, data=request.POST, expected_version=version)
+        except services.StaleIntake:
+            conflict = True
+        if request.htmx and "submit" not in request.POST:
+            # Autosave: answer with the save status and the new version only.
+            return render(request, "patients/_intake_saved.html", {
+                "response": response, "errors": errors, "conflict": conflict})
+        if not conflict and not errors and "submit" in request.POST:
+            try:
+                screening = services.intake_submit(actor=actor, response=response,
+                                                   by_patient=by_patient, link=link)
+            except services.IncompleteIntake as exc:
+                errors = exc.errors
+            else:
+                if by_patient:
+                    return render(request, "patients/intake_thanks.html",
+                                  {"patient": response.patient})
+                messages.success(request, _("Intake submitted; screening result: %(r)s.")
+                                 % {"r": screening.get_result_display()})
+                return redirect("patients:screening", pk=response.patient_id)
+        if not conflict and not errors and "submit" not in request.POST:
+            messages.success(request, _("Answers saved. You can come back and finish later."))
+    response.refresh_from_db()
+    template = "patients/intake_public.html" if by_patient else "patients/intake_desk.html"
+    return render(request, template, {
+        "response": response, "patient": response.patient, "save_url": save_url,
+        "sections": form_sections(response.answers, errors, lang),
+        "errors": errors, "conflict": conflict,
+        "submitted": response.status == IntakeStatus.SUBMITTED,
+    })
+
+
+@clinic_view("screening.view")
+def screening_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    screening = selectors.screening_current(patient)
+    intake = selectors.intake_latest(patient)
+    record(actor_from_request(request), Action.READ, screening or patient, patient_id=patient.pk)
+    lang = translation.get_language() or "en"
+    return render(request, "patients/screening.html", {
+        "patient": patient, "screening": screening, "intake": intake,
+        "summary": answer_summary(screening.intake.answers, lang) if screening else [],
+    })
+
+
+@clinic_view("screening.review")
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    queue = list(selectors.review_queue(request.clinic.pk)[:200])
+    for s in queue:
+        record(actor_from_request(request), Action.LIST, s, patient_id=s.patient_id)
+    return render(request, "patients/review_queue.html", {"queue": queue})
+
+
+@clinic_view("screening.review")
+@require_http_methods(["GET", "POST"])
+def review_view(request: HttpRequest, screening_id: int) -> HttpResponse:
+    screening = selectors.screening_get(request.clinic.pk, screening_id)
+    actor = actor_from_request(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.screening_review(
+                actor=actor, screening=screening, decision=request.POST.get("decision", ""),
+                note=request.POST.get("note", "")[:4000],
+                conditions=request.POST.get("conditions", "")[:2000])
+        except services.ReviewError as exc:
+            error = _(str(exc))
+        else:
+            messages.success(request, _("Decision recorded and signed."))
+            return redirect("patients:review_queue")
+    else:
+        record(actor, Action.READ, screening, patient_id=screening.patient_id)
+    lang = translation.get_language() or "en"
+    return render(request, "patients/review.html", {
+        "screening": screening, "patient": screening.patient, "error": error,
+        "summary": answer_summary(screening.intake.answers, lang),
+        "form": request.POST if request.method == "POST" else {},
+    })
