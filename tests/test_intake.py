@@ -223,3 +223,45 @@ def test_french_questionnaire_renders(personas, patient):
     _, raw = _link(personas, patient)
     html = Client().get(reverse("patients:intake_public", args=[raw])).content.decode()
     assert "Questionnaire de santé" in html and "Allaitez-vous?" in html
+
+
+# --- API -------------------------------------------------------------------------------
+
+def test_api_intake_screening_review_consents_readiness(personas, patient):
+    from puncta.accounts.models import ApiToken
+
+    _, nurse_raw = ApiToken.issue(personas.nurse, "t")
+    _, doc_raw = ApiToken.issue(personas.physician, "t")
+    nurse = Client(headers={"Authorization": f"Bearer {nurse_raw}"})
+    doctor = Client(headers={"Authorization": f"Bearer {doc_raw}"})
+    base = f"/api/v1/patients/{patient.pk}"
+    assert nurse.get("/api/v1/questionnaires/current").json()["version"]
+    intake = nurse.get(f"{base}/intake").json()
+    r = nurse.put(f"{base}/intake", {"version": intake["version"], "submit": True,
+                                     "answers": {"cond.keloid_history.present": "on"}},
+                  content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "submitted"
+    stale = nurse.put(f"{base}/intake", {"version": intake["version"], "answers": {}},
+                      content_type="application/json")
+    assert stale.status_code == 409
+    bad = nurse.put(f"{base}/intake", {"version": r.json()["version"], "answers": {
+        "med.isotretinoin.status": "past", "med.isotretinoin.last_dose": "2999-01-01"}},
+        content_type="application/json")
+    assert bad.status_code == 422 and "med.isotretinoin" in bad.json()["errors"]
+    [screening] = nurse.get(f"{base}/screenings").json()
+    assert screening["result"] == "review"
+    assert nurse.post(f"/api/v1/screenings/{screening['id']}/review",
+                      {"decision": "approved", "note": "ok"},
+                      content_type="application/json").status_code == 403
+    done = doctor.post(f"/api/v1/screenings/{screening['id']}/review",
+                       {"decision": "approved", "note": "ok"}, content_type="application/json")
+    assert done.json()["decision"] == "approved"
+    ready = nurse.get(f"{base}/readiness").json()
+    assert ready["ready"] is False
+    assert [p["code"] for p in ready["problems"]] == ["consent.missing"]
+    assert nurse.get(f"{base}/consents").json()[0]["state"] == "missing"
+    _, other_raw = ApiToken.issue(personas.other_clinic_user, "t")
+    other = Client(headers={"Authorization": f"Bearer {other_raw}"})
+    assert other.get(f"{base}/intake").status_code == 404
+    assert other.get(f"{base}/readiness").status_code == 404

@@ -9,6 +9,7 @@ from puncta import __version__
 
 from .auth import TokenAuth
 from .devices import router as devices_router
+from .intake import router as intake_router
 from .patients import router as patients_router
 
 api = NinjaAPI(
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/", patients_router)
 api.add_router("/devices", devices_router)
+api.add_router("/", intake_router)
 
 
 @api.exception_handler(Http404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 
 from django.utils import timezone
 from reportlab.lib.pagesizes import LETTER
@@ -37,7 +38,7 @@ def consent_pdf(consent: Consent) -> bytes:
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=LETTER, invariant=1)
     pdf.setTitle(consent.template.title)
-    page_w, page_h = LETTER
+    page_h = LETTER[1]
     y = page_h - MARGIN
 
     def line(text: str, size: int = 10, font: str = "Helvetica") -> None:
@@ -67,7 +68,7 @@ def consent_pdf(consent: Consent) -> bytes:
         for stroke in consent.signature_strokes:
             pts = [(MARGIN + x / WIDTH * box_w, y - box_h + (HEIGHT - yy) / HEIGHT * box_h)
                    for x, yy in stroke]
-            for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
+            for (x1, y1), (x2, y2) in pairwise(pts):
                 pdf.line(x1, y1, x2, y2)
         y -= box_h + LINE
     line(f"SHA-256 of the document text: {consent.document_sha256}", 8)

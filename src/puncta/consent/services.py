@@ -15,7 +15,7 @@ from puncta.audit.services import Actor, record
 from puncta.clinics.models import Clinic
 from puncta.patients.models import Patient
 
-from .defaults import DEFAULTS
+from .defaults import defaults
 from .models import Consent, ConsentTemplate, Method
 from .signature import parse_strokes, to_svg
 
@@ -34,11 +34,11 @@ def templates_ensure(clinic: Clinic) -> None:
     """Give a clinic the default first version of each document it does not have yet."""
     have = set(ConsentTemplate.objects.filter(clinic=clinic)
                .values_list("procedure", "language"))
-    missing = [(p, lang) for (p, lang) in DEFAULTS if (p, lang) not in have]
+    missing = [(p, lang) for (p, lang) in defaults() if (p, lang) not in have]
     if missing:
         ConsentTemplate.objects.bulk_create([
             ConsentTemplate(clinic=clinic, procedure=p, language=lang, version=1,
-                            title=DEFAULTS[(p, lang)][0], body=DEFAULTS[(p, lang)][1])
+                            title=defaults()[(p, lang)][0], body=defaults()[(p, lang)][1])
             for p, lang in missing
         ])
 

@@ -218,7 +218,7 @@ class DeviceLogEntry(models.Model):
     on = models.DateField(_("date"))
     note = models.TextField(_("note"), max_length=2000, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                           related_name="+")
+                           blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -275,7 +275,7 @@ class CartridgeLot(models.Model):
     quantity_left = models.PositiveIntegerField(_("quantity left"))
     received_on = models.DateField(_("received on"))
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, related_name="+")
+                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -310,7 +310,7 @@ class LotDraw(models.Model):
     on = models.DateField(_("date of use"))
     drawn_at = models.DateTimeField(auto_now_add=True)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                 related_name="+")
+                                 blank=True, related_name="+")
     drawn_by_label = models.CharField(_("by"), max_length=200)
 
     class Meta:

@@ -108,8 +108,9 @@ def parse(data: Mapping[str, Any], *, born: dt.date, today: dt.date,
     return answers, errors
 
 
-def to_rules_patient(*, birth_date: dt.date, phototype: int | None,
-                     answers: Mapping[str, Any], on: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
+def to_rules_patient(
+    *, birth_date: dt.date, phototype: int | None, answers: Mapping[str, Any], on: dt.date
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The rules engine's ``patient`` facts, and which question each rules field came from
     (so a finding such as ``patient.conditions[2]`` is shown next to its question)."""
     facts: dict[str, Any] = {

@@ -47,6 +47,15 @@ CONCERNS = (
     ("pigmentation", "Pigmentation", "Pigmentation"),
 )
 
+PHOTOTYPES = (
+    ("1", "I — always burns, never tans", "I — brûle toujours, ne bronze jamais"),
+    ("2", "II — usually burns, tans a little", "II — brûle habituellement, bronze peu"),
+    ("3", "III — sometimes burns, tans evenly", "III — brûle parfois, bronze uniformément"),
+    ("4", "IV — rarely burns, tans well", "IV — brûle peu, bronze bien"),
+    ("5", "V — very rarely burns, tans easily", "V — brûle très rarement, bronze facilement"),
+    ("6", "VI — never burns", "VI — ne brûle jamais"),
+)
+
 # Which rules codes go in which section (the rest of the wording comes from the rules).
 SKIN_HISTORY = ("herpes_simplex_history", "keloid_history")
 ALLERGIES = ("stainless_steel_allergy", "anaesthetic_allergy", "paba_allergy",
@@ -95,14 +104,7 @@ def sections() -> tuple[Section, ...]:
             Question("phototype", "phototype",
                      "How does your skin react to the sun? (Fitzpatrick type)",
                      "Comment votre peau réagit-elle au soleil? (type de Fitzpatrick)",
-                     choices=(
-                         ("1", "I — always burns, never tans", "I — brûle toujours, ne bronze jamais"),
-                         ("2", "II — usually burns, tans a little", "II — brûle habituellement, bronze peu"),
-                         ("3", "III — sometimes burns, tans evenly", "III — brûle parfois, bronze uniformément"),
-                         ("4", "IV — rarely burns, tans well", "IV — brûle peu, bronze bien"),
-                         ("5", "V — very rarely burns, tans easily", "V — brûle très rarement, bronze facilement"),
-                         ("6", "VI — never burns", "VI — ne brûle jamais"),
-                     )),
+                     choices=PHOTOTYPES),
             Question("skin_thin", "bool", "Is your skin thin?", "Avez-vous la peau mince?"),
             Question("skin_sensitive", "bool", "Is your skin sensitive?",
                      "Avez-vous la peau sensible?"),
