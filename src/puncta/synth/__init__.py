@@ -1,0 +1,1 @@
+"""Synthetic clinic networks at scale (puncta seed)."""
