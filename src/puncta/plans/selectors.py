@@ -1,0 +1,28 @@
+"""Reads of plans, scoped to a clinic."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from puncta.patients.models import Patient
+
+from .models import TreatmentPlan
+
+
+def plans_of(patient: Patient) -> QuerySet[TreatmentPlan]:
+    return patient.plans.filter(superseded_at__isnull=True).prefetch_related("zones")
+
+
+def plan_get(clinic_id: int, plan_id: int) -> TreatmentPlan:
+    try:
+        return (TreatmentPlan.objects.select_related("patient__clinic", "approved_by")
+                .prefetch_related("zones").get(pk=plan_id, patient__clinic_id=clinic_id))
+    except (TreatmentPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such plan") from None
+
+
+def plan_versions(plan: TreatmentPlan) -> QuerySet[TreatmentPlan]:
+    root = plan.series_id or plan.pk
+    return (TreatmentPlan.objects.filter(pk=root) | TreatmentPlan.objects.filter(series_id=root)
+            ).prefetch_related("zones").order_by("-version")
