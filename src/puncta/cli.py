@@ -17,6 +17,10 @@ Puncta commands:
   createuser USERNAME ...        add a user to a clinic with a role
   token create USERNAME ...      issue an API token for a user's clinic membership
   audit verify                   check the audit log's hash chain
+  devices import-mdall FILE...   import Health Canada MDALL licence/device/company JSON
+  devices verify --licence N     is a licence active and Class II+ (JSON; exit 3 if unknown)
+  devices receive-lot|draw ...   receive a cartridge lot; draw one cartridge from it
+  devices trace --lot LOT        every session and patient that used a lot (CSV or JSON)
   rules check FILE|-             check a proposed session against the clinical rules (JSON)
   rules plan ...                 print a course of sessions (JSON)
   rules codes                    list condition, medication, procedure and zone codes

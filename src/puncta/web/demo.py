@@ -16,6 +16,7 @@ from puncta.accounts.models import Membership, User
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.clinics.models import Clinic, Location, Room
+from puncta.devices.demo import seed_demo_devices
 from puncta.patients.models import Concern, fold
 from puncta.patients.services import patient_create
 
@@ -89,6 +90,7 @@ def seed_demo(patients: int = 30, seed: int = 2026) -> bool:
                 user=user, clinic=clinics[p.clinic], role=p.role, is_medical_director=p.director,
                 registration_number=p.registration[0], registration_body=p.registration[1],
             )
+        seed_demo_devices(clinic)
         seed_patients(clinic, patients, seed)
         seed_patients(other, 5, seed + 1)
     return True
