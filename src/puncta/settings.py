@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "puncta.devices",
     "puncta.patients",
     "puncta.consent",
+    "puncta.plans",
     "puncta.api",
     "puncta.web",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("devices/", include("puncta.devices.urls")),
     path("", include("puncta.patients.urls")),
     path("", include("puncta.consent.urls")),
+    path("", include("puncta.plans.urls")),
     path("", include("puncta.web.urls")),
 ]
 

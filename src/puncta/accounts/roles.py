@@ -41,6 +41,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "intake.fill": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "screening.view": CLINICAL_ROLES,
     "screening.review": frozenset({Role.PHYSICIAN}),
+    # Plans: clinicians plan; only a physician approves a plan the rules send to review.
+    "plan.view": _ALL,
+    "plan.edit": CLINICAL_ROLES,
+    "plan.approve": frozenset({Role.PHYSICIAN}),
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),

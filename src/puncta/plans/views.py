@@ -16,7 +16,7 @@ from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.patients import selectors as patient_selectors
 
-from . import selectors, services
+from . import selectors, services, zonemap
 from .forms import PlanForm, zone_rows
 from .models import TreatmentPlan
 
@@ -63,7 +63,8 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int | None = None) -> Http
     previous = selectors.plan_get(request.clinic.pk, plan_id) if plan_id else None
     if previous is not None and previous.patient_id != patient.pk:
         previous = None
-    initial: dict[str, Any] = {"start": timezone.localdate(), "numbing_minutes": 30}
+    initial: dict[str, Any] = {"start": timezone.localdate(), "numbing_minutes": 30,
+                               "severity": "moderate"}
     if previous is not None:
         initial.update(indication=previous.indication, severity=previous.severity,
                        start=previous.start, device_type=previous.device_type,
@@ -89,15 +90,17 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int | None = None) -> Http
                       if previous else [], form.zone_errors,
                       request.POST if request.method == "POST" else None)
     return render(request, "plans/edit.html", {
-        "patient": patient, "form": form, "rows": rows, "previous": previous, "error": error})
+        "patient": patient, "form": form, "rows": rows, "previous": previous, "error": error,
+        "zonemap": zonemap.render(rows)})
 
 
 @clinic_view("plan.view")
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(request.clinic.pk, plan_id)
     record(actor_from_request(request), Action.READ, plan, patient_id=plan.patient_id)
+    rows = _zone_view(_planned(plan), plan.findings)
     return render(request, "plans/detail.html", {
-        "plan": plan, "patient": plan.patient, "rows": _zone_view(_planned(plan), plan.findings),
+        "plan": plan, "patient": plan.patient, "rows": rows, "zonemap": zonemap.render(rows),
         "zones": list(plan.zones.all()), "versions": selectors.plan_versions(plan),
         "sessions": plan.course.get("sessions", []),
     })

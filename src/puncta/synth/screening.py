@@ -42,7 +42,7 @@ class CachedScreener:
         dated = any(m.get("last_dose") for m in facts["medications"]) or bool(
             facts["procedures"])
         key_facts = {k: v for k, v in facts.items() if k != "birth_date"}
-        key = json.dumps([key_facts, age if age < 19 else "adult",
+        key = json.dumps([key_facts, age if age < 18 else "adult",
                           on.isoformat() if dated else "", washout_months], sort_keys=True)
         found = self._cache.get(key)
         if found is not None:

@@ -24,6 +24,7 @@ from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake.selectors import screening_current
+from puncta.plans.selectors import plans_of
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 
 from .forms import AuditFilterForm, PatientForm
@@ -81,6 +82,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "screening": screening_current(patient),
         "consents": consent_statuses(patient),
         "gate": treatment_gate(patient, timezone.localdate()),
+        "plans": list(plans_of(patient)),
     })
 
 
