@@ -5,6 +5,7 @@ Clinic A holds every persona; clinic B has one user who must see nothing of clin
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -74,3 +75,25 @@ def patient(personas):
 @pytest.fixture
 def other_patient(personas):
     return PatientFactory(clinic=personas.other_clinic, given_name="Oscar", family_name="Bay")
+
+
+@pytest.fixture(autouse=True)
+def _audit_delete_trigger_lifted_for_flush(request):
+    """Transactional tests end with a flush (DELETE FROM on SQLite), which the audit
+    table's append-only trigger rightly refuses: lift it for that flush only."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    triggers = importlib.import_module("puncta.audit.migrations.0002_append_only_triggers")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:  # restore what the previous test's flush lifted
+            restore = triggers.SQLITE[1].replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
+            cur.execute(restore)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "puncta.patients",
     "puncta.consent",
     "puncta.plans",
+    "puncta.scheduling",
     "puncta.api",
     "puncta.web",
 ]
@@ -151,6 +152,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    if MODE == "test":
+        # A file, not memory: threads then see real WAL + IMMEDIATE locking, as in use.
+        _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_SQLITE")
+                       or str(DATA_DIR / "test-puncta.sqlite3")}
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_DB_NAME") or None}
 DATABASES = {"default": _db}
@@ -266,9 +271,9 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "puncta@localhost")
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
-        if MODE == "test"
-        else "django_tasks_db.DatabaseBackend"
+        # The database backend everywhere: reminders are deferred to a time, and the task
+        # log is a table the clinic (and the tests) can read.
+        "BACKEND": "django_tasks_db.DatabaseBackend"
     }
 }
 

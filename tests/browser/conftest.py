@@ -6,7 +6,6 @@ where a missing browser is a failure.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -61,19 +60,3 @@ def login(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
 
-
-@pytest.fixture(autouse=True)
-def _audit_delete_trigger_lifted_for_flush(transactional_db):
-    """Transactional tests end with a flush (DELETE FROM on SQLite), which the audit
-    table's append-only trigger rightly refuses: lift it for that flush only."""
-    from django.db import connection
-
-    triggers = importlib.import_module("puncta.audit.migrations.0002_append_only_triggers")
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:  # restore what the previous test's flush lifted
-            restore = triggers.SQLITE[1].replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
-            cur.execute(restore)
-    yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")

@@ -32,6 +32,9 @@ class Clinic(models.Model):
     screening_valid_days = models.PositiveSmallIntegerField(
         _("screening valid for (days)"), default=90
     )
+    # Whether a supervising physician must be on site, or may be reachable (by phone).
+    supervision_on_site = models.BooleanField(_("supervising physician must be on site"),
+                                              default=True)
     next_mrn = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

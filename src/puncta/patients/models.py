@@ -79,6 +79,9 @@ class Patient(models.Model):
     skin_sensitive = models.BooleanField(_("sensitive skin"), default=False)
     skin_notes = models.TextField(_("skin notes"), blank=True, max_length=4000)
     concerns = models.JSONField(_("concerns"), default=list, blank=True)
+    contact_opt_out = models.BooleanField(
+        _("no reminders or recalls"), default=False,
+        help_text=_("The patient asked not to receive reminders, check-ins or recalls."))
 
     # Derived search keys, maintained in save(): accent-free names and bare digits.
     search_name = models.CharField(max_length=210, editable=False, db_index=True)

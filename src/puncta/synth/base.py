@@ -92,14 +92,17 @@ class PatientRow:
 
     patient: Any  # patients.Patient
     created_at: dt.datetime
+    language: str = "en"
+    intakes: list[Any] = field(default_factory=list)  # in time order
     screenings: list[Any] = field(default_factory=list)  # in time order
-    intakes: list[Any] = field(default_factory=list)
+    consents: list[Any] = field(default_factory=list)
 
 
 @dataclass
 class Batch:
     net: ClinicNet
     start: int  # index of the first patient of the batch within its clinic
+    size: int
     rows: list[PatientRow] = field(default_factory=list)
 
 
@@ -113,6 +116,7 @@ class Context:
     nets: list[ClinicNet] = field(default_factory=list)
     questionnaire: Any = None
     password_hash: str = ""
+    pools: Any = None  # people.Pools
 
     def stream(self, net: ClinicNet, name: str) -> random.Random:
         if name not in net.streams:

@@ -30,9 +30,6 @@ REGIONS = [
     ("CA-NB", "America/Moncton", 0.33, 5),
     ("CA-NS", "America/Halifax", 0.04, 5),
 ]
-AREA_CODES = {"CA-ON": ["416", "647", "613", "905"], "CA-QC": ["514", "438", "418", "819"],
-              "CA-BC": ["604", "778", "250"], "CA-AB": ["403", "587", "780"],
-              "CA-NB": ["506"], "CA-NS": ["902", "782"]}
 NAMES_EN = ["Skin Clinic", "Dermal Studio", "Aesthetics", "Skin Institute", "MedSpa"]
 NAMES_FR = ["Clinique Lumière", "Clinique Éclat", "Institut Derma", "Clinique Peau Neuve"]
 REG_BODIES = {
@@ -173,12 +170,13 @@ def _devices(ctx: Context, net: ClinicNet, rng: random.Random, created: dt.datet
         p[1]: Licence(
             clinic=net.clinic, authority="HC", number=str(p[6]),
             name=f"{p[1].upper()} SYSTEM (synthetic)", device_class=2, status="I",
-            first_date=dt.date(p[7], 3, 1), company=f"{p[0].upper()} DEVICES (synthetic)", updated_at=created)
+            first_date=dt.date(p[7], 3, 1), company=f"{p[0].upper()} DEVICES (synthetic)",
+            updated_at=created)
         for p in pens
     }
     Licence.objects.bulk_create(licences.values())
     devices = []
-    for k, loc in enumerate(net.locations):
+    for k in range(len(net.locations)):
         for j, p in enumerate(pens):
             devices.append(Device(
                 clinic=net.clinic, kind="pen", manufacturer=p[0], model_name=p[1],

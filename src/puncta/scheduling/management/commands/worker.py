@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the background worker: reminders, check-ins and recalls (django-tasks-db)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", action="store_true",
+                            help="run the tasks that are due, then stop")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        argv = ["--batch"] if options["batch"] else []
+        call_command("db_worker", *argv)

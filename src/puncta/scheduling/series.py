@@ -1,0 +1,185 @@
+"""Proposing a course's sessions inside their windows, with every resource they need."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from puncta import rules
+from puncta.accounts.models import Membership
+from puncta.clinics.models import Location
+from puncta.plans.models import TreatmentPlan
+
+from . import durations
+from .availability import STEP, Calendar, Slot, clinic_resources, local_dt
+from .eligibility import Eligibility
+from .models import LIVE, Appointment, Kind
+
+# The first session has no previous one to count from: look this far past the plan's
+# start (a scheduling horizon, not a clinical rule).
+FIRST_SESSION_SEARCH_DAYS = 28
+DAY_START, DAY_END = dt.time(7, 0), dt.time(21, 0)
+
+
+@dataclass
+class ProposedSession:
+    number: int
+    earliest: dt.date
+    target: dt.date
+    latest: dt.date
+    slot: Slot | None = None
+    appointment: Appointment | None = None  # already booked or done
+    problems: list[str] = field(default_factory=list)
+
+
+def series_appointments(plan: TreatmentPlan) -> list[Appointment]:
+    root = plan.series_id or plan.pk
+    return list(Appointment.objects.filter(series_id=root, kind=Kind.TREATMENT,
+                                           status__in=LIVE)
+                .select_related("practitioner__user", "supervisor__user", "room", "device",
+                                "location").order_by("session_number", "start"))
+
+
+def local_date(appt: Appointment) -> dt.date:
+    return timezone.localtime(appt.start, timezone=_tz(appt.location)).date()
+
+
+def _tz(location: Location) -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(location.time_zone)
+
+
+def course_windows(plan: TreatmentPlan, dates: list[dt.date]) -> rules.Course:
+    return rules.plan_course(plan.indication, plan.severity, start=plan.start, done=dates)
+
+
+def _days(earliest: dt.date, target: dt.date, latest: dt.date, not_before: dt.date
+          ) -> Iterator[dt.date]:
+    """Target first, then alternately later and earlier days, inside the window."""
+    for offset in range(0, (latest - earliest).days + 1):
+        for day in ((target + dt.timedelta(days=offset),) if offset == 0 else
+                    (target + dt.timedelta(days=offset), target - dt.timedelta(days=offset))):
+            if earliest <= day <= latest and day >= not_before:
+                yield day
+
+
+class SlotFinder:
+    def __init__(self, plan: TreatmentPlan, *, practitioner: Membership | None = None,
+                 location: Location | None = None, ignore: list[int] | None = None) -> None:
+        self.plan = plan
+        self.clinic = plan.patient.clinic
+        self.calendar = Calendar(self.clinic, ignore=ignore or [])
+        members, self.physicians, self.devices, self.rooms = clinic_resources(
+            self.clinic, plan.device_type)
+        self.members = [practitioner] if practitioner else members
+        self.locations = [location] if location else list(self.clinic.locations.all())
+        self.zone_count = plan.zones.count()
+        self.eligibility = Eligibility(plan)
+        self.reasons: set[str] = set()
+
+    def find(self, day: dt.date, *, after: dt.datetime | None = None) -> Slot | None:
+        now = after or timezone.now()
+        for location in self.locations:
+            rooms = self.rooms.get(location.pk, [])
+            if not rooms:
+                continue
+            self.calendar.load_day(day, location.time_zone)
+            t = local_dt(day, DAY_START, location.time_zone)
+            last = local_dt(day, DAY_END, location.time_zone)
+            while t < last:
+                slot = self._at(location, rooms, t, day, now)
+                if slot is not None:
+                    return slot
+                t += STEP
+        return None
+
+    def _at(self, location: Location, rooms: list, t: dt.datetime, day: dt.date,
+            now: dt.datetime) -> Slot | None:
+        start, treat, end = durations.intervals(
+            t, numbing_min=self.plan.numbing_minutes, zone_count=self.zone_count,
+            severity=self.plan.severity)
+        if start < now:
+            return None
+        cal = self.calendar
+        room = next((r for r in rooms if cal.free(f"room:{r.pk}", start, end)), None)
+        if room is None:
+            return None
+        for pr in self.members:
+            if not cal.works(pr.pk, location, treat, end) or cal.off(pr.pk, treat, end) \
+                    or not cal.free(f"pr:{pr.pk}", treat, end):
+                continue
+            for device in self.devices:
+                if not cal.free(f"dev:{device.pk}", treat, end):
+                    continue
+                supervisor = None
+                if self.eligibility.refusals(pr, None, device, day):
+                    if not self.eligibility.needs_supervisor(pr, device, day):
+                        self.reasons.update(f.message for f in self.eligibility.refusals(
+                            pr, None, device, day))
+                        continue
+                    supervisor = self._supervisor(location, pr, treat, end)
+                    if supervisor is None:
+                        self.reasons.add(_("No supervising physician is available when "
+                                           "%(who)s could treat.") % {"who": pr.user})
+                        continue
+                    if self.eligibility.refusals(pr, supervisor, device, day):
+                        continue
+                return Slot(location, room, pr, supervisor, device, start, treat, end)
+        return None
+
+    def _supervisor(self, location: Location, pr: Membership, treat: dt.datetime,
+                    end: dt.datetime) -> Membership | None:
+        on_site = self.clinic.supervision_on_site
+        for doc in self.physicians:
+            if doc.pk == pr.pk:
+                continue
+            if self.calendar.works(doc.pk, location, treat, end, on_site=on_site) \
+                    and not self.calendar.off(doc.pk, treat, end):
+                return doc
+        return None
+
+
+def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = None,
+                   location: Location | None = None, today: dt.date | None = None
+                   ) -> list[ProposedSession]:
+    """Every session of the course: those booked or done as they are, the others with a
+    proposed slot inside their window (each counted from the one before), or the reason
+    none fits."""
+    today = today or timezone.localdate()
+    booked = {a.session_number: a for a in series_appointments(plan)}
+    finder = SlotFinder(plan, practitioner=practitioner, location=location)
+    dates: list[dt.date] = []
+    out: list[ProposedSession] = []
+    course = course_windows(plan, [])
+    for n in range(1, len(course.sessions) + 1):
+        window = course_windows(plan, dates).sessions[n - 1]
+        earliest, latest = window.earliest, window.latest
+        if n == 1:
+            latest = max(latest, window.earliest + dt.timedelta(days=FIRST_SESSION_SEARCH_DAYS))
+        item = ProposedSession(n, earliest, window.target, latest)
+        appt = booked.get(n)
+        if appt is not None:
+            item.appointment = appt
+            dates.append(local_date(appt))
+        else:
+            for day in _days(earliest, max(window.target, min(today, latest)), latest, today):
+                slot = finder.find(day)
+                if slot is not None:
+                    item.slot = slot
+                    finder.calendar.add(slot.room.pk, slot.practitioner.pk, slot.device.pk,
+                                        slot.start, slot.treat_start, slot.end)
+                    dates.append(day)
+                    break
+            if item.slot is None:
+                item.problems = sorted(finder.reasons) or [
+                    _("No free slot with an allowed practitioner, a room and a device inside "
+                      "this window.")]
+        out.append(item)
+        if item.slot is None and item.appointment is None:
+            break  # later windows count from this one: nothing sound to propose
+    return out
