@@ -17,7 +17,11 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/python scripts/run_tests.py --lint-only
 
+# A short HTTP bench on a 2,000-patient SQLite database (seeded on first run), then the
+# rules engine bench. Longer runs and PostgreSQL: see bench/README.md.
 bench: $(DEV_STAMP)
+	$(BIN)/python bench/run.py --database-url sqlite:////tmp/puncta-bench/bench.sqlite3 \
+		--seed-patients 2000 --seconds 10 --clients 8 --workers 3 --json var/bench/short.json
 	$(BIN)/python bench/rules.py
 
 install: $(RUNTIME_STAMP)

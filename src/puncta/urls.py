@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("puncta.patients.urls")),
     path("", include("puncta.consent.urls")),
     path("", include("puncta.plans.urls")),
+    path("", include("puncta.scheduling.urls")),
     path("", include("puncta.web.urls")),
 ]
 

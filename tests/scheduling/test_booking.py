@@ -12,7 +12,7 @@ from puncta.scheduling.models import Appointment, Status
 from puncta.scheduling.series import propose_series
 
 from ..factories import PatientFactory
-from .conftest import MONDAY, acne_plan, actor_of, ready_patient
+from .conftest import acne_plan, actor_of, ready_patient
 
 pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("America/Toronto")

@@ -45,6 +45,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plan.view": _ALL,
     "plan.edit": CLINICAL_ROLES,
     "plan.approve": frozenset({Role.PHYSICIAN}),
+    # Scheduling: the front desk books; everyone in the clinic sees the calendar.
+    "appointment.view": _ALL,
+    "appointment.book": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),

@@ -150,12 +150,15 @@ class PatientMessage(models.Model):
     channel = models.CharField(max_length=10, default="email")
     subject = models.CharField(max_length=200)
     body = models.TextField()
-    status = models.CharField(max_length=10)  # sent, skipped
+    status = models.CharField(max_length=10)  # queued, sent, skipped, cancelled
     reason = models.CharField(max_length=200, blank=True)
+    send_after = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-send_after", "-created_at"]
+        indexes = [models.Index(fields=["patient", "-send_after"], name="message_patient")]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.patient_id}: {self.status}"

@@ -1,5 +1,6 @@
 """Reminders, check-ins and maintenance recalls, as deferred tasks (django-tasks, run by
-`puncta worker`). Every message is logged against the patient, sent or skipped."""
+`puncta worker`). Each is logged against the patient when scheduled (queued), and again
+when sent, skipped (opted out, no address) or cancelled (the appointment moved)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ def _when(appt: Appointment) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def _text(kind: str, appt: Appointment) -> tuple[str, str]:
+def message_text(kind: str, appt: Appointment) -> tuple[str, str]:
     name = appt.patient.given_name
     where = f"{appt.clinic.name}, {appt.location.name}"
     if kind.startswith("reminder"):
+        # Pre-care: the aftercare's "no retinoids, AHA/BHA until healed" applies before too.
         return (_("Your microneedling session on %(when)s") % {"when": _when(appt)},
                 _("Hello %(name)s,\n\nThis is a reminder of your microneedling session on "
                   "%(when)s at %(where)s. Please arrive on time: numbing cream is applied "
@@ -52,59 +54,67 @@ def _text(kind: str, appt: Appointment) -> tuple[str, str]:
 
 
 @task()
-def send_patient_message(appointment_id: int, kind: str, expected_start: str) -> str:
-    """Send one message unless the appointment moved or was cancelled since."""
-    appt = (Appointment.objects.select_related("patient", "clinic", "location")
-            .filter(pk=appointment_id).first())
-    if appt is None:
-        return "gone"
-    if kind != "recall" and (appt.start.isoformat() != expected_start
-                             or appt.status in (Status.CANCELLED, Status.MISSED)):
-        return "stale"  # a newer task was scheduled for the new time
-    patient = appt.patient
-    with translation.override(patient.preferred_language):
-        subject, body = _text(kind, appt)
+def send_patient_message(message_id: int) -> str:
     with transaction.atomic():
+        msg = (PatientMessage.objects.select_for_update()
+               .select_related("patient", "appointment__clinic", "appointment__location")
+               .filter(pk=message_id).first())
+        if msg is None or msg.status != "queued":
+            return "gone"
+        patient = msg.patient
         if patient.contact_opt_out or not patient.email:
-            status = "skipped"
-            reason = "opted out" if patient.contact_opt_out else "no email address"
+            msg.status = "skipped"
+            msg.reason = "opted out" if patient.contact_opt_out else "no email address"
         else:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
-            status, reason = "sent", ""
-        msg = PatientMessage.objects.create(patient=patient, appointment=appt, kind=kind,
-                                            subject=subject, body=body, status=status,
-                                            reason=reason)
-        record(SYSTEM, Action.CREATE, msg, patient_id=patient.pk, clinic_id=appt.clinic_id,
-               data={"kind": kind, "status": status})
-    return status
+            send_mail(msg.subject, msg.body, settings.DEFAULT_FROM_EMAIL, [patient.email])
+            msg.status = "sent"
+        msg.sent_at = timezone.now()
+        msg.save(update_fields=["status", "reason", "sent_at"])
+        record(SYSTEM, Action.UPDATE, msg, patient_id=patient.pk,
+               clinic_id=patient.clinic_id, data={"kind": msg.kind, "status": msg.status})
+    return msg.status
+
+
+def _queue(appt: Appointment, kind: str, when: dt.datetime) -> PatientMessage:
+    with translation.override(appt.patient.preferred_language):
+        subject, body = message_text(kind, appt)
+    msg = PatientMessage.objects.create(patient=appt.patient, appointment=appt, kind=kind,
+                                        subject=subject, body=body, status="queued",
+                                        send_after=when)
+    send_patient_message.using(run_after=when).enqueue(msg.pk)
+    return msg
 
 
 def schedule_for(appointment_id: int) -> list[str]:
-    """Enqueue the reminders and the check-in of a booked appointment (and the course's
-    maintenance recall after its last session)."""
-    appt = Appointment.objects.select_related("plan").filter(pk=appointment_id).first()
-    if appt is None or appt.status != Status.BOOKED:
+    """Queue the reminders and check-in of a booked appointment (and the course's
+    maintenance recall after its last session); earlier queued ones are cancelled."""
+    appt = (Appointment.objects.select_related("plan", "patient", "clinic", "location")
+            .filter(pk=appointment_id).first())
+    if appt is None:
         return []
-    now = timezone.now()
-    kinds = []
-    for hours in REMINDER_HOURS:
-        when = appt.start - dt.timedelta(hours=hours)
-        if when > now:
-            send_patient_message.using(run_after=when).enqueue(
-                appt.pk, f"reminder_{hours}h", appt.start.isoformat())
-            kinds.append(f"reminder_{hours}h")
-    send_patient_message.using(run_after=appt.end + CHECKIN_AFTER).enqueue(
-        appt.pk, "checkin", appt.start.isoformat())
-    kinds.append("checkin")
-    plan = appt.plan
-    if plan is not None and appt.session_number == len(plan.course.get("sessions", [])):
-        maintenance = plan.course.get("maintenance", {})
-        earliest = dt.date.fromisoformat(maintenance.get("earliest", appt.start.date()
-                                                         .isoformat()))
-        # Counted from this last session's date, as the course's maintenance is.
-        gap = earliest - dt.date.fromisoformat(plan.course["sessions"][-1]["target"])
-        recall_at = appt.start + gap
-        send_patient_message.using(run_after=recall_at).enqueue(
-            appt.pk, "recall", appt.start.isoformat())
-        kinds.append("recall")
+    with transaction.atomic():
+        PatientMessage.objects.filter(appointment=appt, status="queued").update(
+            status="cancelled", reason="appointment changed")
+        if appt.status != Status.BOOKED:
+            return []
+        now = timezone.now()
+        kinds = []
+        for hours in REMINDER_HOURS:
+            when = appt.start - dt.timedelta(hours=hours)
+            if when > now:
+                kinds.append(_queue(appt, f"reminder_{hours}h", when).kind)
+        kinds.append(_queue(appt, "checkin", appt.end + CHECKIN_AFTER).kind)
+        plan = appt.plan
+        sessions = plan.course.get("sessions", []) if plan else []
+        if plan is not None and sessions and appt.session_number == len(sessions):
+            m = plan.course["maintenance"]
+            # The first maintenance falls between earliest and latest after the last target.
+            gap = dt.date.fromisoformat(m["earliest"]) - dt.date.fromisoformat(
+                sessions[-1]["target"])
+            kinds.append(_queue(appt, "recall", appt.start + gap).kind)
     return kinds
+
+
+def cancel_for(appointment_id: int) -> None:
+    PatientMessage.objects.filter(appointment_id=appointment_id, status="queued").update(
+        status="cancelled", reason="appointment cancelled")

@@ -250,6 +250,10 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
         locked.save(update_fields=["status", "version", "updated_at"])
         record(actor, Action.UPDATE, locked, patient_id=locked.patient_id, reason=reason,
                data={"status": status})
+        if status != Status.COMPLETED:
+            from .reminders import cancel_for
+
+            cancel_for(locked.pk)
         if status != Status.COMPLETED and locked.series_id and locked.session_number:
             later = Appointment.objects.filter(
                 series_id=locked.series_id, status__in=LIVE,

@@ -24,8 +24,9 @@ from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake.selectors import screening_current
-from puncta.plans.selectors import plans_of
 from puncta.patients.services import StaleEdit, patient_create, patient_update
+from puncta.plans.selectors import plans_of
+from puncta.scheduling.selectors import patient_upcoming
 
 from .forms import AuditFilterForm, PatientForm
 
@@ -83,6 +84,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consents": consent_statuses(patient),
         "gate": treatment_gate(patient, timezone.localdate()),
         "plans": list(plans_of(patient)),
+        "upcoming": list(patient_upcoming(patient.pk, timezone.now())[:20]),
     })
 
 

@@ -1,0 +1,111 @@
+"""Reads for scheduling pages: constant query counts whatever the calendar's size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from puncta.accounts.models import Membership
+from puncta.clinics.models import Location
+from puncta.plans.models import TreatmentPlan
+
+from .availability import day_bounds
+from .models import LIVE, Appointment, PatientMessage
+
+RELATED = ("patient", "practitioner__user", "supervisor__user", "room", "device", "location",
+           "plan")
+
+
+def clinicians(clinic_id: int) -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").filter(
+        clinic_id=clinic_id, is_active=True,
+        role__in=["physician", "nurse_practitioner", "registered_nurse",
+                  "medical_aesthetician"]).order_by("user__last_name", "user__first_name")
+
+
+def appointment_get(clinic_id: int, appointment_id: int) -> Appointment:
+    try:
+        return Appointment.objects.select_related(*RELATED).get(pk=appointment_id,
+                                                                clinic_id=clinic_id)
+    except (Appointment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such appointment") from None
+
+
+def calendar(location: Location, first: dt.date, last: dt.date) -> QuerySet[Appointment]:
+    lo, _ = day_bounds(first, location.time_zone)
+    _, hi = day_bounds(last, location.time_zone)
+    return (Appointment.objects.select_related(*RELATED)
+            .filter(location=location, start__lt=hi, end__gt=lo)
+            .exclude(status="cancelled").order_by("start"))
+
+
+def calendar_grid(appts: list[Appointment], days: list[dt.date], by: str,
+                  location: Location) -> dict[str, Any]:
+    """Columns (practitioners or rooms) × days, each cell the appointments in time order,
+    with local times for display."""
+    tz = zoneinfo.ZoneInfo(location.time_zone)
+    columns: dict[int, str] = {}
+    cells: dict[tuple[int, dt.date], list[dict[str, Any]]] = {}
+    for a in appts:
+        key = a.room_id if by == "room" else a.practitioner_id
+        columns.setdefault(key, a.room.name if by == "room" else str(a.practitioner.user))
+        local = a.start.astimezone(tz)
+        cells.setdefault((key, local.date()), []).append({
+            "appt": a, "start": local, "treat": a.treat_start.astimezone(tz),
+            "end": a.end.astimezone(tz)})
+    ordered = sorted(columns.items(), key=lambda kv: kv[1])
+    return {"columns": [{"id": k, "name": v} for k, v in ordered],
+            "rows": [{"day": d, "cells": [cells.get((k, d), []) for k, _ in ordered]}
+                     for d in days]}
+
+
+def series_list(plan: TreatmentPlan) -> list[Appointment]:
+    root = plan.series_id or plan.pk
+    return list(Appointment.objects.select_related(*RELATED).filter(
+        series_id=root, status__in=LIVE).order_by("start"))
+
+
+def practitioner_list(member: Membership) -> list[Appointment]:
+    return list(Appointment.objects.select_related(*RELATED).filter(
+        practitioner=member, status__in=LIVE).order_by("start")[:1000])
+
+
+def patient_upcoming(patient_id: int, since: dt.datetime) -> QuerySet[Appointment]:
+    return (Appointment.objects.select_related(*RELATED)
+            .filter(patient_id=patient_id, start__gte=since, status="booked").order_by("start"))
+
+
+def clinic_messages(clinic_id: int, status: str = "") -> QuerySet[PatientMessage]:
+    qs = PatientMessage.objects.select_related("patient", "appointment").filter(
+        patient__clinic_id=clinic_id)
+    if status in {"queued", "sent", "skipped", "cancelled"}:
+        qs = qs.filter(status=status)
+    return qs.order_by("-send_after", "-id")
+
+
+def timeline(proposal: list[Any]) -> dict[str, Any]:
+    """Sessions against their windows, as percentages of the course's span (for bars)."""
+    if not proposal:
+        return {"rows": []}
+    start = min(p.earliest for p in proposal)
+    end = max(p.latest for p in proposal)
+    span = max((end - start).days, 1)
+
+    def pct(d: dt.date) -> float:
+        return round((d - start).days / span * 100, 1)
+
+    rows = []
+    for p in proposal:
+        when = None
+        if p.appointment is not None:
+            when = p.appointment.start.date()
+        elif p.slot is not None:
+            when = p.slot.start.date()
+        rows.append({"number": p.number, "left": pct(p.earliest),
+                     "width": max(pct(p.latest) - pct(p.earliest), 1.0),
+                     "mark": pct(when) if when else None, "booked": p.appointment is not None})
+    return {"rows": rows, "start": start, "end": end}

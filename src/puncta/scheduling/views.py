@@ -1,0 +1,283 @@
+"""Scheduling pages: a plan's series, the calendar, an appointment, hours, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from puncta.accounts.access import clinic_view
+from puncta.accounts.models import Membership
+from puncta.audit.models import Action
+from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics.models import Location, Room
+from puncta.devices.models import Device
+from puncta.plans.selectors import plan_get
+
+from . import ics, selectors, services
+from .models import Status, WorkingHours
+from .series import SlotFinder, propose_series
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _member(request: HttpRequest, value: Any) -> Membership | None:
+    pk = _int(value)
+    return Membership.objects.select_related("user").filter(
+        pk=pk, clinic=request.clinic, is_active=True).first() if pk else None
+
+
+def _location(request: HttpRequest, value: Any) -> Location | None:
+    pk = _int(value)
+    return Location.objects.filter(pk=pk, clinic=request.clinic).first() if pk else None
+
+
+def _refused(request: HttpRequest, exc: services.BookingRefused) -> None:
+    for r in exc.refusals:
+        messages.error(request, r.message)
+
+
+def _request_for(plan: Any, item: Any, override: str = "") -> services.Request:
+    s = item.slot
+    return services.Request(plan=plan, number=item.number, start=s.start,
+                            practitioner=s.practitioner, room=s.room, device=s.device,
+                            supervisor=s.supervisor, override_reason=override)
+
+
+@clinic_view("appointment.book")
+@require_http_methods(["GET", "POST"])
+def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_get(request.clinic.pk, plan_id)
+    params = request.POST if request.method == "POST" else request.GET
+    practitioner = _member(request, params.get("practitioner"))
+    location = _location(request, params.get("location"))
+    actor = actor_from_request(request)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "book_all":
+                proposal = propose_series(plan, practitioner=practitioner, location=location)
+                todo = [p for p in proposal if p.slot is not None]
+                if not todo:
+                    messages.error(request, _("Nothing to book: no session has a free slot."))
+                else:
+                    booked = services.book_series(actor, [_request_for(plan, p) for p in todo])
+                    messages.success(request, _("%(n)s sessions booked.") % {"n": len(booked)})
+            elif action == "book_one":
+                number = _int(request.POST.get("number"))
+                proposal = propose_series(plan, practitioner=practitioner, location=location)
+                item = next((p for p in proposal if p.number == number and p.slot), None)
+                if item is None:
+                    messages.error(request, _("That session has no free slot to book."))
+                else:
+                    services.book(actor, _request_for(plan, item))
+                    messages.success(request, _("Session %(n)s booked.") % {"n": number})
+            elif action == "book_day":
+                number = _int(request.POST.get("number")) or 1
+                try:
+                    day = dt.date.fromisoformat(request.POST.get("day", ""))
+                except ValueError:
+                    messages.error(request, _("Enter the day as year-month-day."))
+                else:
+                    finder = SlotFinder(plan, practitioner=practitioner, location=location)
+                    slot = finder.find(day)
+                    if slot is None:
+                        messages.error(request, _("No free slot with an allowed practitioner, "
+                                                  "a room and a device on %(d)s.")
+                                       % {"d": day.isoformat()})
+                        for reason in sorted(finder.reasons):
+                            messages.error(request, reason)
+                    else:
+                        services.book(actor, services.Request(
+                            plan=plan, number=number, start=slot.start,
+                            practitioner=slot.practitioner, room=slot.room,
+                            device=slot.device, supervisor=slot.supervisor,
+                            override_reason=request.POST.get("override_reason", "")))
+                        messages.success(request, _("Session %(n)s booked on %(d)s.")
+                                         % {"n": number, "d": day.isoformat()})
+        except services.BookingRefused as exc:
+            _refused(request, exc)
+        query = "&".join(f"{k}={v}" for k, v in (("practitioner", practitioner and
+                                                   practitioner.pk), ("location", location and
+                                                                      location.pk)) if v)
+        return redirect(f"{request.path}?{query}" if query else request.path)
+    proposal = propose_series(plan, practitioner=practitioner, location=location)
+    record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
+    return render(request, "scheduling/series.html", {
+        "plan": plan, "patient": plan.patient, "proposal": proposal,
+        "timeline": selectors.timeline(proposal),
+        "practitioners": selectors.clinicians(request.clinic.pk),
+        "locations": request.clinic.locations.all(), "chosen": practitioner,
+        "chosen_location": location,
+    })
+
+
+@clinic_view("appointment.view")
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    locations = list(request.clinic.locations.all())
+    if not locations:
+        raise Http404("No location")
+    location = _location(request, request.GET.get("location")) or locations[0]
+    view = "day" if request.GET.get("view") == "day" else "week"
+    by = "room" if request.GET.get("by") == "room" else "practitioner"
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    if view == "week":
+        first = day - dt.timedelta(days=day.weekday())
+        days = [first + dt.timedelta(days=i) for i in range(7)]
+    else:
+        days = [day]
+    appts = list(selectors.calendar(location, days[0], days[-1]))
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
+              data={"page": "calendar"}) for a in appts])
+    step = dt.timedelta(days=7 if view == "week" else 1)
+    return render(request, "scheduling/calendar.html", {
+        "location": location, "locations": locations, "view": view, "by": by, "day": day,
+        "prev": (days[0] - step).isoformat(), "next": (days[0] + step).isoformat(),
+        "grid": selectors.calendar_grid(appts, days, by, location),
+        "days": days,
+    })
+
+
+@clinic_view("appointment.view")
+@require_http_methods(["GET", "POST"])
+def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appt = selectors.appointment_get(request.clinic.pk, appointment_id)
+    actor = actor_from_request(request)
+    if request.method == "POST":
+        from puncta.accounts.roles import has_perm
+
+        if not has_perm(request.membership.role, "appointment.book"):
+            raise Http404("Not allowed")
+        action = request.POST.get("action")
+        try:
+            if action == "move":
+                tz = zoneinfo.ZoneInfo(appt.location.time_zone)
+                try:
+                    day = dt.date.fromisoformat(request.POST.get("date", ""))
+                    at = dt.time.fromisoformat(request.POST.get("time", ""))
+                except ValueError:
+                    messages.error(request, _("Enter a date (year-month-day) and a time."))
+                    return redirect("scheduling:appointment", appointment_id=appt.pk)
+                start = dt.datetime.combine(day, at, tzinfo=tz)
+                room = Room.objects.filter(pk=_int(request.POST.get("room")),
+                                           location__clinic=request.clinic).first()
+                device = Device.objects.filter(pk=_int(request.POST.get("device")),
+                                               clinic=request.clinic).first()
+                supervisor = _member(request, request.POST.get("supervisor"))
+                services.move(actor, appt, start=start,
+                              practitioner=_member(request, request.POST.get("practitioner")),
+                              room=room, device=device, supervisor=supervisor,
+                              override_reason=request.POST.get("override_reason", ""))
+                messages.success(request, _("Appointment moved; later sessions re-flowed."))
+            elif action in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
+                services.set_status(actor, appt, action,
+                                    reason=request.POST.get("reason", ""))
+                messages.success(request, _("Appointment updated."))
+        except services.BookingRefused as exc:
+            _refused(request, exc)
+        return redirect("scheduling:appointment", appointment_id=appt.pk)
+    record(actor, Action.READ, appt, patient_id=appt.patient_id)
+    tz = zoneinfo.ZoneInfo(appt.location.time_zone)
+    return render(request, "scheduling/appointment.html", {
+        "appt": appt, "patient": appt.patient,
+        "local_start": appt.start.astimezone(tz), "local_treat": appt.treat_start.astimezone(tz),
+        "local_end": appt.end.astimezone(tz),
+        "practitioners": selectors.clinicians(request.clinic.pk),
+        "rooms": Room.objects.filter(location=appt.location, is_active=True),
+        "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
+        "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
+        "messages_log": appt.messages.all()[:50],
+    })
+
+
+@clinic_view("appointment.view")
+def series_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_get(request.clinic.pk, plan_id)
+    appts = selectors.series_list(plan)
+    record(actor_from_request(request), Action.EXPORT, plan, patient_id=plan.patient_id,
+           data={"format": "ics"})
+    return _ics_response(ics.calendar_of(appts, _("Microneedling")), f"series-{plan.pk}.ics")
+
+
+@clinic_view("appointment.view")
+def practitioner_ics(request: HttpRequest, membership_id: int) -> HttpResponse:
+    member = _member(request, membership_id)
+    if member is None:
+        raise Http404("No such practitioner")
+    appts = selectors.practitioner_list(member)
+    record_many(actor_from_request(request), [
+        Entry(Action.EXPORT, "scheduling.appointment", str(a.pk), a.patient_id,
+              data={"format": "ics"}) for a in appts])
+    return _ics_response(ics.calendar_of(appts, str(member.user)),
+                         f"calendar-{member.pk}.ics")
+
+
+def _ics_response(body: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@clinic_view("clinic.manage")
+@require_http_methods(["GET", "POST"])
+def hours_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            WorkingHours.objects.filter(pk=_int(request.POST["delete"]),
+                                        membership__clinic=request.clinic).delete()
+            return redirect("scheduling:hours")
+        member = _member(request, request.POST.get("membership"))
+        location = _location(request, request.POST.get("location"))
+        try:
+            start = dt.time.fromisoformat(request.POST.get("start", ""))
+            end = dt.time.fromisoformat(request.POST.get("end", ""))
+            weekdays = [int(d) for d in request.POST.getlist("weekday") if d in "0123456"]
+        except ValueError:
+            start = end = None
+            weekdays = []
+        if member is None or location is None or start is None or end is None \
+                or not weekdays or start >= end:
+            messages.error(request, _("Choose a person, a location, one or more weekdays and "
+                                      "a start before the end."))
+        else:
+            for wd in weekdays:
+                WorkingHours.objects.create(membership=member, location=location, weekday=wd,
+                                            start=start, end=end,
+                                            on_site=request.POST.get("on_site") == "on")
+            messages.success(request, _("Working hours added."))
+        return redirect("scheduling:hours")
+    return render(request, "scheduling/hours.html", {
+        "hours": WorkingHours.objects.filter(membership__clinic=request.clinic)
+        .select_related("membership__user", "location").order_by(
+            "membership__user__last_name", "weekday", "start"),
+        "members": selectors.clinicians(request.clinic.pk),
+        "locations": request.clinic.locations.all(),
+        "weekdays": WorkingHours._meta.get_field("weekday").choices,
+    })
+
+
+@clinic_view("appointment.view")
+def messages_view(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    qs = selectors.clinic_messages(request.clinic.pk, status)[:200]
+    rows = list(qs)
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "scheduling.patientmessage", str(m.pk), m.patient_id)
+        for m in rows])
+    return render(request, "scheduling/messages.html", {"rows": rows, "status": status})
