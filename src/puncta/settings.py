@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "puncta.consent",
     "puncta.plans",
     "puncta.scheduling",
+    "puncta.charting",
     "puncta.api",
     "puncta.web",
 ]

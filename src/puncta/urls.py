@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("puncta.consent.urls")),
     path("", include("puncta.plans.urls")),
     path("", include("puncta.scheduling.urls")),
+    path("", include("puncta.charting.urls")),
     path("", include("puncta.web.urls")),
 ]
 

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from puncta import __version__
 
 from .auth import TokenAuth
+from .charting import router as charting_router
 from .devices import router as devices_router
 from .intake import router as intake_router
 from .patients import router as patients_router
@@ -25,6 +26,7 @@ api = NinjaAPI(
 api.add_router("/", patients_router)
 api.add_router("/devices", devices_router)
 api.add_router("/", intake_router)
+api.add_router("/", charting_router)
 
 
 @api.exception_handler(Http404)
