@@ -11,6 +11,7 @@ from .auth import TokenAuth
 from .charting import router as charting_router
 from .devices import router as devices_router
 from .intake import router as intake_router
+from .scheduling import router as scheduling_router
 from .patients import router as patients_router
 
 api = NinjaAPI(
@@ -26,6 +27,7 @@ api = NinjaAPI(
 api.add_router("/", patients_router)
 api.add_router("/devices", devices_router)
 api.add_router("/", intake_router)
+api.add_router("/", scheduling_router)
 api.add_router("/", charting_router)
 
 

@@ -1,0 +1,57 @@
+"""Plans and scheduling over the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from puncta.accounts.models import ApiToken
+
+from .conftest import MONDAY, ready_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(membership):
+    _, raw = ApiToken.issue(membership, "t")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def test_plan_propose_book_move_cancel(personas, clinic_ready, frozen_today):
+    patient = ready_patient(personas)
+    doctor, desk = _client(personas.physician), _client(personas.front_desk)
+    r = doctor.post(f"/api/v1/patients/{patient.pk}/plans", {
+        "indication": "acne_scars", "severity": "mild", "start": MONDAY.isoformat(),
+        "zones": [{"zone": "cheek", "depth_mm": "1.5", "passes": 3}]},
+        content_type="application/json")
+    assert r.status_code == 201, r.content
+    plan = r.json()
+    assert plan["verdict"] == "allow" and len(plan["course"]["sessions"]) == 5
+    bad = doctor.post(f"/api/v1/patients/{patient.pk}/plans", {
+        "indication": "acne_scars", "severity": "mild", "start": MONDAY.isoformat(),
+        "zones": [{"zone": "cheek", "depth_mm": "1,5"}]}, content_type="application/json")
+    assert bad.status_code == 422 and "zones[0].depth_mm" in bad.json()["detail"]
+    proposal = desk.get(f"/api/v1/plans/{plan['id']}/proposal").json()
+    slot = proposal[0]["slot"]
+    booked = desk.post(f"/api/v1/plans/{plan['id']}/appointments", {
+        "number": 1, "start": slot["start"], "practitioner_id": slot["practitioner_id"],
+        "room_id": slot["room_id"], "device_id": slot["device_id"],
+        "supervisor_id": slot["supervisor_id"]}, content_type="application/json")
+    assert booked.status_code == 201, booked.content
+    again = desk.post(f"/api/v1/plans/{plan['id']}/appointments", {
+        "number": 1, "start": slot["start"], "practitioner_id": slot["practitioner_id"],
+        "room_id": slot["room_id"], "device_id": slot["device_id"]},
+        content_type="application/json")
+    assert again.status_code == 422
+    assert "slot.taken" in [x["code"] for x in again.json()["refusals"]]
+    rest = desk.post(f"/api/v1/plans/{plan['id']}/book-series")
+    assert rest.status_code == 201 and len(rest.json()) == 4
+    appt_id = booked.json()["id"]
+    listing = desk.get("/api/v1/appointments", {"date_from": MONDAY.isoformat(),
+                                                "date_to": MONDAY.isoformat()}).json()
+    assert [a["id"] for a in listing] == [appt_id]
+    cancelled = desk.post(f"/api/v1/appointments/{appt_id}/cancel", {"reason": "ill"},
+                          content_type="application/json")
+    assert cancelled.json()["status"] == "cancelled"
+    other = _client(personas.other_clinic_user)
+    assert other.get(f"/api/v1/plans/{plan['id']}").status_code == 404
