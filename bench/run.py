@@ -250,7 +250,7 @@ def tree_rss(pid: int) -> int:
 
 
 def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    log = open(Path(args.data_dir) / "gunicorn.log", "wb")  # noqa: SIM115
+    log = open(Path(args.data_dir) / "gunicorn.log", "wb")
     proc = subprocess.Popen(
         [str(BIN / "puncta"), "serve", "--workers", str(args.workers), "--port",
          str(args.port)], env={**os.environ, **env}, stdout=log, stderr=log)

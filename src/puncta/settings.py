@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -155,8 +156,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     if MODE == "test":
         # A file, not memory: threads then see real WAL + IMMEDIATE locking, as in use.
-        _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_SQLITE")
-                       or str(DATA_DIR / "test-puncta.sqlite3")}
+        # One file per test process, so concurrent runs never share (or delete) it.
+        _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_SQLITE") or str(
+            Path(tempfile.gettempdir()) / f"puncta-test-{os.getpid()}.sqlite3")}
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_DB_NAME") or None}
 DATABASES = {"default": _db}

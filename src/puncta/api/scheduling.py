@@ -69,6 +69,7 @@ class MoveIn(Schema):
     room_id: int | None = None
     device_id: int | None = None
     supervisor_id: int | None = None
+    without_supervisor: bool = False
     override_reason: str = ""
 
 
@@ -252,6 +253,7 @@ def move(request: HttpRequest, appointment_id: int, payload: MoveIn) -> Status:
                              practitioner=_member(request, payload.practitioner_id),
                              room=room, device=device,
                              supervisor=_member(request, payload.supervisor_id),
+                             without_supervisor=payload.without_supervisor,
                              override_reason=payload.override_reason)
     except services.BookingRefused as exc:
         return _refused(exc)

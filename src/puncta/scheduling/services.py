@@ -190,15 +190,17 @@ def book_series(actor: Actor, requests: list[Request]) -> list[Appointment]:
 def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
          practitioner: Membership | None = None, room: Room | None = None,
          device: Device | None = None, supervisor: Membership | None = None,
-         override_reason: str = "", reflow_after: bool = True) -> Appointment:
+         override_reason: str = "", reflow_after: bool = True,
+         without_supervisor: bool = False) -> Appointment:
     plan = appt.plan
     if plan is None or appt.status != Status.BOOKED:
         raise BookingRefused([Refusal("appointment.not_movable", _(
             "Only a booked session of a plan can be moved."))])
     req = Request(plan=plan, number=appt.session_number or 1, start=start,
                   practitioner=practitioner or appt.practitioner, room=room or appt.room,
-                  device=device or appt.device, supervisor=supervisor if supervisor is not None
-                  else appt.supervisor, override_reason=override_reason)
+                  device=device or appt.device,
+                  supervisor=None if without_supervisor else (supervisor or appt.supervisor),
+                  override_reason=override_reason)
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appt.pk)
         refusals, facts = check(actor, req, exclude=locked.pk)

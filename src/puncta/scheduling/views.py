@@ -183,6 +183,7 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
                 services.move(actor, appt, start=start,
                               practitioner=_member(request, request.POST.get("practitioner")),
                               room=room, device=device, supervisor=supervisor,
+                              without_supervisor=request.POST.get("supervisor") == "",
                               override_reason=request.POST.get("override_reason", ""))
                 messages.success(request, _("Appointment moved; later sessions re-flowed."))
             elif action in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):

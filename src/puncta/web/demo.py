@@ -93,6 +93,7 @@ def seed_demo(patients: int = 30, seed: int = 2026) -> bool:
         seed_demo_devices(clinic)
         seed_patients(clinic, patients, seed)
         seed_patients(other, 5, seed + 1)
+        seed_clinical_story(clinic)
     return True
 
 
@@ -129,3 +130,66 @@ def seed_patients(clinic: Clinic, count: int, seed: int) -> None:
             concerns=sorted(rng.sample(concerns, rng.randint(1, 3))),
         )
     record(actor, Action.CREATE, object_type="demo.seed", data={"patients": count})
+
+
+def seed_clinical_story(clinic: Clinic) -> None:
+    """Working hours for the team, and a few patients at each step of the journey:
+    screened clear and consented with a booked acne-scar course; waiting for physician
+    review; never screened."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from puncta.consent import services as consent_services
+    from puncta.consent.models import ConsentTemplate
+    from puncta.patients.intake import services as intake_services
+    from puncta.patients.models import Patient
+    from puncta.plans.services import plan_save
+    from puncta.scheduling import services as booking
+    from puncta.scheduling.models import WorkingHours
+    from puncta.scheduling.series import propose_series
+
+    members = {m.user.username: m for m in Membership.objects.select_related("user")
+               .filter(clinic=clinic)}
+    king, glebe = clinic.locations.order_by("name").get(name="King West"), \
+        clinic.locations.get(name="Glebe")
+    for name in ("dr.chen", "np.roy", "rn.okafor", "esth.tremblay"):
+        for weekday in range(5):
+            location = glebe if (name == "np.roy" and weekday >= 3) else king
+            WorkingHours.objects.create(membership=members[name], location=location,
+                                        weekday=weekday, start=dt.time(9), end=dt.time(17))
+    def actor_for(m: Membership) -> Actor:
+        return Actor(user=m.user, role=m.role, clinic_id=clinic.pk)
+
+    nurse, doctor, desk = (actor_for(members["rn.okafor"]), actor_for(members["dr.chen"]),
+                           actor_for(members["desk.martin"]))
+    consent_services.templates_ensure(clinic)
+    template = ConsentTemplate.objects.get(clinic=clinic, procedure="microneedling",
+                                           language="en", version=1)
+    patients = list(Patient.objects.filter(clinic=clinic).order_by("id")[:4])
+    today = timezone.localdate()
+    for i, patient in enumerate(patients):
+        intake = intake_services.intake_open(actor=nurse, patient=patient)
+        answers = {"concerns": ["acne_scars"]} if i != 1 else {
+            "concerns": ["fine_lines"], "cond.herpes_simplex_history.present": "on"}
+        if i == 3:
+            continue  # never screened: the booking gate refuses this patient
+        intake, _ = intake_services.intake_save(actor=nurse, response=intake, data=answers,
+                                                expected_version=intake.version)
+        intake_services.intake_submit(actor=nurse, response=intake, by_patient=False)
+        if i == 1:
+            continue  # waiting in dr.chen's review queue
+        consent_services.consent_sign(
+            actor=nurse, patient=patient, template=template, signer_name=patient.full_name,
+            understood=True,
+            strokes_json="[[[20,120],[60,60],[100,130],[140,70],[180,120],[220,80]]]")
+        plan = plan_save(actor=doctor, patient=patient, indication="acne_scars",
+                         severity="moderate", start=today + dt.timedelta(days=3 + i),
+                         device_type="pen", goals="Smoother cheeks", numbing_minutes=30,
+                         zones=[("cheek", Decimal("1.5"), 4), ("forehead", Decimal("0.5"), 3)])
+        if i == 0:
+            items = [p for p in propose_series(plan) if p.slot is not None]
+            booking.book_series(desk, [booking.Request(
+                plan=plan, number=p.number, start=p.slot.start,
+                practitioner=p.slot.practitioner, room=p.slot.room, device=p.slot.device,
+                supervisor=p.slot.supervisor) for p in items if p.slot is not None])
