@@ -1,0 +1,106 @@
+"""Reads of charts: scoped to one clinic (another clinic's chart is a 404), with their
+related rows fetched up front so pages run a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from puncta.accounts.models import Membership
+from puncta.devices.models import CartridgeLot, Device
+from puncta.scheduling.models import Appointment, Kind, Status
+
+from .models import AdverseEvent, Chart, ChartStatus
+
+RELATED = ("patient__clinic", "practitioner__user", "supervisor__user", "device__licence",
+           "lot__product", "plan", "appointment", "signed_by", "cosigned_by", "lot_draw")
+
+
+def chart_get(clinic_id: int, pk: Any) -> Chart:
+    try:
+        return Chart.objects.select_related(*RELATED).get(pk=pk, clinic_id=clinic_id)
+    except (Chart.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such chart") from None
+
+
+def charts_of_patient(clinic_id: int, patient_id: int) -> QuerySet[Chart]:
+    return (Chart.objects.filter(clinic_id=clinic_id, patient_id=patient_id)
+            .select_related("practitioner__user", "supervisor__user").order_by("on", "id"))
+
+
+def cosign_queue(member: Membership) -> list[dict[str, Any]]:
+    """Charts waiting for this physician's co-signature, oldest first, with their age;
+    over 72 hours they are flagged."""
+    now = timezone.now()
+    qs = (Chart.objects.filter(clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN)
+          .select_related("patient", "practitioner__user", "supervisor__user")
+          .order_by("signed_at"))
+    rows = []
+    for c in qs:
+        mine = (c.supervisor.user_id == member.user_id if c.supervisor_id else
+                c.practitioner.user_id == member.user_id)
+        if not mine:
+            continue
+        age = now - (c.signed_at or c.created_at)
+        rows.append({"chart": c, "age_hours": int(age.total_seconds() // 3600),
+                     "overdue": age > dt.timedelta(hours=72)})
+    return rows
+
+
+def unsigned_drafts(clinic_id: int, *, member: Membership | None = None
+                    ) -> list[dict[str, Any]]:
+    """Drafts with their age since the session; unsigned after 72 hours they are flagged."""
+    now = timezone.now()
+    qs = (Chart.objects.filter(clinic_id=clinic_id, status=ChartStatus.DRAFT)
+          .select_related("patient", "practitioner__user").order_by("on", "id"))
+    if member is not None:
+        qs = qs.filter(practitioner=member)
+    rows = []
+    for c in qs:
+        age = now - c.created_at
+        rows.append({"chart": c, "age_hours": int(age.total_seconds() // 3600),
+                     "overdue": age > dt.timedelta(hours=72)})
+    return rows
+
+
+def to_chart_today(clinic_id: int, day: dt.date) -> QuerySet[Appointment]:
+    """Treatments of the day (and the days before) not charted yet."""
+    lo = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=3), dt.time.min))
+    hi = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    return (Appointment.objects.filter(clinic_id=clinic_id, kind=Kind.TREATMENT,
+                                       status=Status.BOOKED, start__gte=lo, start__lt=hi,
+                                       chart__isnull=True)
+            .select_related("patient", "practitioner__user", "location").order_by("start"))
+
+
+def adverse_events(clinic_id: int, status: str = "") -> QuerySet[AdverseEvent]:
+    qs = AdverseEvent.objects.filter(clinic_id=clinic_id).select_related(
+        "patient", "chart", "reported_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-occurred_on", "-id")
+
+
+def adverse_event_get(clinic_id: int, pk: Any) -> AdverseEvent:
+    try:
+        return adverse_events(clinic_id).get(pk=pk)
+    except (AdverseEvent.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such adverse event") from None
+
+
+def clinic_choices(clinic_id: int) -> dict[str, Any]:
+    members = list(Membership.objects.select_related("user").filter(
+        clinic_id=clinic_id, is_active=True,
+        role__in=["physician", "nurse_practitioner", "registered_nurse",
+                  "medical_aesthetician"]).order_by("user__last_name", "user__first_name"))
+    return {
+        "practitioners": members,
+        "physicians": [m for m in members if m.role == "physician"],
+        "devices": list(Device.objects.filter(clinic_id=clinic_id, status="in_service")),
+        "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0)
+                     .select_related("product").order_by("expiry")[:50]),
+    }

@@ -1,0 +1,542 @@
+"""Writes to charts: start, save a draft (rules on every save), sign, co-sign, amend, and
+adverse events. One transaction each, with the audit event inside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from puncta import rules
+from puncta.accounts.models import Membership
+from puncta.audit.models import Action
+from puncta.audit.services import Actor, record
+from puncta.devices.models import CartridgeLot, Device
+from puncta.devices.selectors import lots_by_number
+from puncta.devices.services import DrawRefused, lot_draw
+from puncta.patients.models import Patient
+from puncta.plans.models import TreatmentPlan
+from puncta.scheduling import services as scheduling
+from puncta.scheduling.models import Appointment, Kind, PatientMessage, Status
+from puncta.scheduling.reminders import send_patient_message
+from puncta.scheduling.series import local_date
+
+from . import forms
+from .checks import Evaluation, Facts, evaluate
+from .models import AdverseEvent, AEPhase, AEStatus, Amendment, Chart, ChartStatus
+
+CHECKIN_AFTER = dt.timedelta(days=2)
+OVERDUE_AFTER = dt.timedelta(hours=72)
+
+
+class ChartError(Exception):
+    """A refusal with the page block it concerns (``field``) and a message for people."""
+
+    def __init__(self, field: str, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.code = code or field
+
+
+class StaleChart(ChartError):
+    def __init__(self) -> None:
+        super().__init__("version", _(
+            "Someone else saved this chart while you were editing. Reload it to see their "
+            "changes; what you typed since was not saved."), code="stale")
+
+
+# --- facts ------------------------------------------------------------------------------
+
+
+def _member(clinic_id: int, pk: int | None) -> Membership | None:
+    if pk is None:
+        return None
+    return Membership.objects.select_related("user").filter(
+        pk=pk, clinic_id=clinic_id, is_active=True).first()
+
+
+def previous_sessions(chart: Chart) -> list[dt.date]:
+    """Dates of the patient's other signed sessions of the same course (or indication)."""
+    qs = Chart.objects.filter(patient_id=chart.patient_id).exclude(
+        status=ChartStatus.DRAFT).exclude(pk=chart.pk)
+    if chart.plan_id:
+        series = chart.plan.series_id or chart.plan_id
+        qs = qs.filter(Q(plan_id=series) | Q(plan__series_id=series))
+    else:
+        qs = qs.filter(indication=chart.indication)
+    return sorted(qs.values_list("on", flat=True))
+
+
+def resolve(chart: Chart, refs: dict[str, Any], errors: dict[str, str]) -> Facts:
+    """References checked against the chart's clinic; an unknown one is an error."""
+    clinic_id = chart.clinic_id
+    practitioner = _member(clinic_id, refs.get("practitioner_id"))
+    if refs.get("practitioner_id") is not None and practitioner is None:
+        errors["practitioner"] = _("Choose a practitioner of this clinic.")
+    supervisor = _member(clinic_id, refs.get("supervisor_id"))
+    if refs.get("supervisor_id") is not None and supervisor is None:
+        errors["supervisor"] = _("Choose a physician of this clinic.")
+    elif supervisor is not None and supervisor.role != "physician":
+        errors["supervisor"] = _("The supervisor must be a physician.")
+        supervisor = None
+    elif (supervisor is not None and practitioner is not None and supervisor.pk ==
+          practitioner.pk and practitioner.role != "physician"):
+        errors["supervisor"] = _("A practitioner cannot supervise their own session.")
+        supervisor = None
+    device = None
+    if refs.get("device_id") is not None:
+        device = Device.objects.select_related("licence").filter(
+            pk=refs["device_id"], clinic_id=clinic_id).first()
+        if device is None:
+            errors["device"] = _("Choose a device of this clinic.")
+    lot = None
+    number = refs.get("lot_number", "")
+    if number:
+        candidates = list(lots_by_number(number, clinic_id))
+        if device is not None:
+            candidates.sort(key=lambda lot_: not lot_.product.fits(device))
+        lot = candidates[0] if candidates else None
+    facts = Facts(patient=chart.patient, on=chart.on, indication=chart.indication,
+                  severity=chart.severity, practitioner=practitioner, supervisor=supervisor,
+                  device=device, lot=lot, lot_number=number)
+    facts.previous = previous_sessions(chart)
+    return facts
+
+
+def _refs_of(chart: Chart) -> dict[str, Any]:
+    return {"practitioner_id": chart.practitioner_id, "supervisor_id": chart.supervisor_id,
+            "device_id": chart.device_id,
+            "lot_number": chart.content.get("lot_number", "") or (
+                chart.lot.lot_number if chart.lot_id else "")}
+
+
+def _apply(chart: Chart, facts: Facts, content: dict[str, Any], ev: Evaluation,
+           errors: dict[str, str]) -> None:
+    content["lot_number"] = facts.lot_number
+    chart.content = content
+    chart.practitioner = facts.practitioner or chart.practitioner
+    chart.supervisor = facts.supervisor
+    chart.device = facts.device
+    chart.lot = facts.lot
+    chart.verdict, chart.findings, chart.rules_version = ev.verdict, ev.findings, \
+        ev.rules_version
+    chart.cosign_required = ev.cosign_required
+    chart.input_errors = errors
+
+
+# --- start ------------------------------------------------------------------------------
+
+
+def _content_from_plan(plan: TreatmentPlan | None) -> dict[str, Any]:
+    content = forms.empty_content()
+    if plan is not None:
+        content["zones"] = [{"zone": z.zone, "depth_mm": str(z.depth_mm), "passes": z.passes,
+                             "pattern": "", "speed": "", "endpoint": "", "endpoint_other": ""}
+                            for z in plan.zones.all()]
+        content["numbing"]["used"] = True
+    content["lot_number"] = ""
+    return content
+
+
+def chart_start(*, actor: Actor, appointment: Appointment) -> Chart:
+    """The draft chart of a booked treatment (the existing one if already started)."""
+    existing = Chart.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    if appointment.kind != Kind.TREATMENT or appointment.status not in (Status.BOOKED,
+                                                                         Status.COMPLETED):
+        raise ChartError("appointment", _("Only a booked treatment can be charted."))
+    plan = appointment.plan
+    with transaction.atomic():
+        chart = Chart(clinic_id=appointment.clinic_id, patient=appointment.patient,
+                      appointment=appointment, plan=plan,
+                      indication=plan.indication if plan else "",
+                      severity=plan.severity if plan else "", on=local_date(appointment),
+                      practitioner=appointment.practitioner, supervisor=appointment.supervisor,
+                      device=appointment.device, content=_content_from_plan(plan),
+                      created_by=actor.user)
+        _evaluate_and_save(chart, _refs_of(chart), {}, created=True)
+        record(actor, Action.CREATE, chart, patient_id=chart.patient_id,
+               data={"appointment": appointment.pk, "verdict": chart.verdict})
+    return chart
+
+
+def chart_start_walk_in(*, actor: Actor, patient: Patient, practitioner: Membership,
+                        indication: str, severity: str = "",
+                        plan: TreatmentPlan | None = None, on: dt.date | None = None) -> Chart:
+    """A session without an appointment: the same gates and rules apply on every save."""
+    if plan is not None:
+        if plan.patient_id != patient.pk:
+            raise ChartError("plan", _("That plan belongs to another patient."))
+        indication, severity = plan.indication, plan.severity
+    if indication not in {i["code"] for i in rules.codes()["indications"]}:
+        raise ChartError("indication", _("Choose an indication."))
+    if practitioner.clinic_id != patient.clinic_id:
+        raise ChartError("practitioner", _("Choose a practitioner of this clinic."))
+    with transaction.atomic():
+        chart = Chart(clinic_id=patient.clinic_id, patient=patient, plan=plan,
+                      indication=indication, severity=severity,
+                      on=on or timezone.localdate(), practitioner=practitioner,
+                      content=_content_from_plan(plan), created_by=actor.user)
+        _evaluate_and_save(chart, _refs_of(chart), {}, created=True)
+        record(actor, Action.CREATE, chart, patient_id=patient.pk,
+               data={"walk_in": True, "verdict": chart.verdict})
+    return chart
+
+
+def _evaluate_and_save(chart: Chart, refs: dict[str, Any], errors: dict[str, str],
+                       *, created: bool = False, content: dict[str, Any] | None = None
+                       ) -> Evaluation:
+    facts = resolve(chart, refs, errors)
+    content = dict(content if content is not None else chart.content)
+    ev = evaluate(facts, content)
+    _apply(chart, facts, content, ev, errors)
+    if created:
+        chart.save()
+    return ev
+
+
+# --- save -------------------------------------------------------------------------------
+
+
+def chart_save(*, actor: Actor, chart: Chart, expected_version: int,
+               data: dict[str, Any]) -> tuple[Chart, dict[str, str]]:
+    """Save a draft (autosave or explicit): the rules run on the values as entered; a field
+    in error keeps its last valid value. Returns the chart and the input errors."""
+    if chart.status != ChartStatus.DRAFT:
+        raise ChartError("status", _("This chart is signed and locked: write an amendment."),
+                         code="locked")
+    if expected_version != chart.version:
+        raise StaleChart
+    content, refs, errors = forms.clean(data, chart.content)
+    if refs["practitioner_id"] is None:
+        refs["practitioner_id"] = chart.practitioner_id
+    ev = _evaluate_and_save(chart, refs, errors, content=content)
+    with transaction.atomic():
+        # The version in the WHERE clause is the lost-update check: of two saves of the
+        # same version, only the first matches a row.
+        saved = Chart.objects.filter(pk=chart.pk, version=expected_version,
+                                     status=ChartStatus.DRAFT).update(
+            content=chart.content, practitioner=chart.practitioner,
+            supervisor=chart.supervisor, device=chart.device, lot=chart.lot,
+            verdict=chart.verdict, findings=chart.findings, rules_version=chart.rules_version,
+            cosign_required=chart.cosign_required, input_errors=chart.input_errors,
+            version=expected_version + 1, updated_at=timezone.now())
+        if not saved:
+            raise StaleChart
+        chart.version = expected_version + 1
+        record(actor, Action.UPDATE, chart, patient_id=chart.patient_id,
+               data={"version": chart.version, "verdict": ev.verdict,
+                     "codes": sorted({f["code"] for f in ev.findings}),
+                     "input_errors": sorted(errors)})
+    return chart, errors
+
+
+# --- sign, co-sign ----------------------------------------------------------------------
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str).encode()
+
+
+def sha256_of(document: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(document)).hexdigest()
+
+
+def _who(m: Membership | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"id": m.pk, "name": str(m.user), "role": m.role,
+            "registration": m.registration_number}
+
+
+def document(chart: Chart, content: dict[str, Any], ev_findings: list[dict[str, Any]],
+             verdict: str, rules_version: str) -> dict[str, Any]:
+    """The chart as signed: everything a reader needs, in canonical JSON."""
+    during = [{"kind": a.kind, "severity": a.severity, "action_taken": a.action_taken,
+               "description": a.description}
+              for a in chart.adverse_events.filter(phase=AEPhase.DURING).order_by("id")]
+    return {
+        "chart": chart.pk, "clinic": chart.clinic_id,
+        "patient": {"id": chart.patient_id, "mrn": chart.patient.mrn},
+        "appointment": chart.appointment_id, "plan": chart.plan_id, "on": chart.on.isoformat(),
+        "indication": chart.indication, "severity": chart.severity,
+        "practitioner": _who(chart.practitioner), "supervisor": _who(chart.supervisor),
+        "device": None if chart.device is None else {
+            "id": chart.device_id, "model": chart.device.model_name,
+            "serial": chart.device.serial_number},
+        "lot": None if chart.lot is None else {
+            "id": chart.lot_id, "number": chart.lot.lot_number,
+            "expiry": chart.lot.expiry.isoformat(), "product": str(chart.lot.product)},
+        "content": content,
+        "adverse_events_during": during,
+        "rules": {"version": rules_version, "verdict": verdict,
+                  "findings": [{"code": f["code"], "severity": f["severity"],
+                                "field": f["field"]} for f in ev_findings]},
+    }
+
+
+def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = None) -> Chart:
+    """The practitioner signs: the rules run once more; a refusal cannot be signed. The
+    cartridge is drawn from the lot (reference ``chart:<id>``), the chart is locked with
+    its SHA-256, the aftercare sheet is fixed, the check-in queued and the appointment
+    completed (which re-flows the next sessions)."""
+    with transaction.atomic():
+        locked = (Chart.objects.select_for_update()
+                  .select_related("patient__clinic", "practitioner__user", "plan")
+                  .get(pk=chart.pk))
+        if locked.status != ChartStatus.DRAFT:
+            raise ChartError("status", _("This chart is already signed."), code="signed")
+        if expected_version is not None and expected_version != locked.version:
+            raise StaleChart
+        if actor.user is None or locked.practitioner.user_id != actor.user.pk:
+            raise ChartError("practitioner", _(
+                "Only the practitioner who performed the session signs the chart."),
+                code="not_practitioner")
+        ev = _evaluate_and_save(locked, _refs_of(locked), {})
+        if locked.input_errors or ev.verdict == "refuse":
+            Chart.objects.filter(pk=locked.pk).update(
+                verdict=ev.verdict, findings=ev.findings, rules_version=ev.rules_version,
+                cosign_required=ev.cosign_required)
+            raise ChartError("verdict", _(
+                "The rules refuse this session as charted: see the findings next to each "
+                "field. A refused chart cannot be signed."), code="refused")
+        try:
+            draw = lot_draw(actor=actor, lot=locked.lot, device=locked.device,
+                            patient=locked.patient, reference=f"chart:{locked.pk}",
+                            on=locked.on) if locked.lot is not None else None
+        except DrawRefused as exc:
+            raise ChartError("lot", exc.message, code=f"lot.{exc.code}") from None
+        now = timezone.now()
+        doc = document(locked, locked.content, ev.findings, ev.verdict, ev.rules_version)
+        doc["signed_by"] = {"id": actor.user.pk, "name": str(actor.user)}
+        doc["signed_at"] = now.isoformat()
+        locked.lot_draw = draw
+        locked.signed_by, locked.signed_at = actor.user, now
+        locked.signed_content = doc
+        locked.sha256 = sha256_of(doc)
+        locked.status = ChartStatus.PENDING_COSIGN if ev.cosign_required else ChartStatus.FINAL
+        locked.aftercare = aftercare_sheet(locked, ev.max_depth)
+        locked.version += 1
+        locked.save()
+        record(actor, Action.UPDATE, locked, patient_id=locked.patient_id,
+               data={"signed": True, "sha256": locked.sha256, "verdict": ev.verdict,
+                     "rules_version": ev.rules_version, "status": locked.status,
+                     "lot_draw": draw.pk if draw else None})
+        if locked.appointment_id:
+            appt = Appointment.objects.get(pk=locked.appointment_id)
+            if appt.status == Status.BOOKED:
+                scheduling.set_status(actor, appt, Status.COMPLETED,
+                                      reason=f"chart:{locked.pk}")
+        queue_checkin(locked)
+    return locked
+
+
+def can_cosign(actor: Actor, chart: Chart) -> bool:
+    """The named supervising physician co-signs; a physician who performed the session
+    themselves may co-sign it (as physician). No one supervises themselves otherwise."""
+    if actor.user is None or actor.role != "physician":
+        return False
+    if chart.supervisor_id is not None:
+        return chart.supervisor.user_id == actor.user.pk
+    return chart.practitioner.role == "physician" and chart.practitioner.user_id == \
+        actor.user.pk
+
+
+def chart_cosign(*, actor: Actor, chart: Chart, note: str) -> Chart:
+    note = note.strip()[:2000]
+    with transaction.atomic():
+        locked = Chart.objects.select_for_update().select_related(
+            "supervisor__user", "practitioner__user").get(pk=chart.pk)
+        if locked.status != ChartStatus.PENDING_COSIGN:
+            raise ChartError("status", _("This chart is not waiting for a co-signature."),
+                             code="not_pending")
+        if not can_cosign(actor, locked):
+            raise ChartError("cosign", _(
+                "Only the supervising physician named on the chart can co-sign it."),
+                code="not_supervisor")
+        if not note and any(f["severity"] == "review" for f in locked.findings):
+            raise ChartError("note", _(
+                "The rules asked for a physician's review: write a note with the "
+                "co-signature."), code="note_required")
+        locked.cosigned_by, locked.cosigned_at = actor.user, timezone.now()
+        locked.cosign_note = note
+        locked.status = ChartStatus.FINAL
+        locked.version += 1
+        locked.save(update_fields=["cosigned_by", "cosigned_at", "cosign_note", "status",
+                                   "version", "updated_at"])
+        record(actor, Action.UPDATE, locked, patient_id=locked.patient_id, reason=note,
+               data={"cosigned": True, "sha256": locked.sha256})
+    return locked
+
+
+# --- amend ------------------------------------------------------------------------------
+
+
+def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]) -> Amendment:
+    """Correct a locked chart: the reason is required; the content before and after are
+    kept; the rules run on the corrected values and their answer is stored. A correction
+    the rules send to review (or refuse) goes back to the physician's co-sign queue."""
+    reason = reason.strip()
+    if not reason:
+        raise ChartError("reason", _("Give the reason for the amendment."), code="reason")
+    if actor.role not in ("physician", "nurse_practitioner", "registered_nurse",
+                          "medical_aesthetician"):
+        raise ChartError("status", _("Only a clinician can amend a chart."), code="role")
+    with transaction.atomic():
+        locked = Chart.objects.select_for_update().select_related(
+            "patient__clinic", "practitioner__user", "supervisor__user", "plan", "device",
+            "lot__product").get(pk=chart.pk)
+        if locked.status == ChartStatus.DRAFT:
+            raise ChartError("status", _("A draft is edited, not amended."), code="draft")
+        if actor.user.pk not in (locked.practitioner.user_id, getattr(
+                locked.supervisor, "user_id", None)) and actor.role != "physician":
+            raise ChartError("status", _(
+                "Only the practitioner, the supervising physician or a physician can amend "
+                "this chart."), code="not_allowed")
+        before = dict(locked.content)
+        merged = {**forms.from_post({}), **_content_as_input(before), **data}
+        content, _refs, errors = forms.clean(merged, before)
+        if errors:
+            raise ChartError(next(iter(errors)), "; ".join(errors.values()), code="input")
+        content["lot_number"] = before.get("lot_number", "")
+        ev = _evaluate_and_save(locked, _refs_of(locked), {}, content=content)
+        changed = sorted(k for k in set(before) | set(content) if before.get(k) !=
+                         content.get(k))
+        if not changed:
+            raise ChartError("reason", _("The amendment changes nothing."), code="unchanged")
+        number = locked.amendments.count() + 1
+        after_doc = document(locked, content, ev.findings, ev.verdict, ev.rules_version)
+        after_doc["amendment"] = {"number": number, "reason": reason, "by": str(actor.user),
+                                  "previous_sha256": _latest_sha(locked)}
+        amendment = Amendment.objects.create(
+            chart=locked, number=number, reason=reason[:2000], before=before, after=content,
+            changed=changed, verdict=ev.verdict, findings=ev.findings,
+            rules_version=ev.rules_version, sha256=sha256_of(after_doc), by=actor.user)
+        fields = ["content", "verdict", "findings", "rules_version", "cosign_required",
+                  "version", "updated_at", "aftercare"]
+        if ev.verdict != "allow" and locked.status == ChartStatus.FINAL:
+            locked.status = ChartStatus.PENDING_COSIGN
+            locked.cosigned_by, locked.cosigned_at, locked.cosign_note = None, None, ""
+            fields += ["status", "cosigned_by", "cosigned_at", "cosign_note"]
+        locked.aftercare = aftercare_sheet(locked, ev.max_depth)
+        locked.version += 1
+        locked.save(update_fields=fields)
+        record(actor, Action.UPDATE, amendment, patient_id=locked.patient_id, reason=reason,
+               data={"chart": locked.pk, "number": number, "changed": changed,
+                     "verdict": ev.verdict, "sha256": amendment.sha256})
+    return amendment
+
+
+def _latest_sha(chart: Chart) -> str:
+    last = chart.amendments.order_by("-number").first()
+    return last.sha256 if last else chart.sha256
+
+
+def _content_as_input(content: dict[str, Any]) -> dict[str, Any]:
+    keys = ("today", "photos_taken", "cleansing", "numbing", "zones", "topicals",
+            "duration_min", "notes")
+    return {k: content.get(k) for k in keys if k in content}
+
+
+# --- aftercare and check-in -------------------------------------------------------------
+
+
+def aftercare_sheet(chart: Chart, max_depth: float | None) -> dict[str, Any] | None:
+    """Downtime and aftercare from the rules by the deepest depth actually used."""
+    if not max_depth:
+        return None
+    days = rules.downtime(max_depth)
+    return {
+        "max_depth_mm": max_depth,
+        "downtime": {"min": days.min_days, "max": days.max_days, "source": days.source},
+        "items": [i.to_dict() for i in rules.aftercare(max_depth)],
+        "language": chart.patient.preferred_language,
+        "rules_version": rules.RULES_VERSION,
+    }
+
+
+def checkin_text(chart: Chart) -> tuple[str, str]:
+    sheet = chart.aftercare or {}
+    down = sheet.get("downtime", {"min": 2, "max": 3})
+    return (_("How is your skin after your session?"),
+            _("Hello %(name)s,\n\nHow is your skin healing after your microneedling session "
+              "on %(on)s? Redness and dryness are expected for %(min)s to %(max)s days. Call "
+              "%(clinic)s if you notice increasing pain, swelling, pus, fever, blisters or a "
+              "cold sore.\n") % {"name": chart.patient.given_name, "on": chart.on.isoformat(),
+                                 "min": down["min"], "max": down["max"],
+                                 "clinic": chart.patient.clinic.name})
+
+
+def queue_checkin(chart: Chart) -> PatientMessage:
+    """The check-in after the session, as scheduling's reminders queue theirs; a check-in
+    queued at booking for the appointment is replaced by this one."""
+    if chart.appointment_id:
+        PatientMessage.objects.filter(appointment_id=chart.appointment_id, kind="checkin",
+                                      status="queued").update(
+            status="cancelled", reason="replaced by the chart's check-in")
+    when = (chart.signed_at or timezone.now()) + CHECKIN_AFTER
+    with translation.override(chart.patient.preferred_language):
+        subject, body = checkin_text(chart)
+    msg = PatientMessage.objects.create(
+        patient=chart.patient, appointment_id=chart.appointment_id, kind="checkin",
+        subject=subject, body=body, status="queued", send_after=when)
+    send_patient_message.using(run_after=when).enqueue(msg.pk)
+    return msg
+
+
+# --- adverse events ---------------------------------------------------------------------
+
+
+def adverse_event_record(*, actor: Actor, patient: Patient, chart: Chart | None, phase: str,
+                         kind: str, severity: str, description: str = "",
+                         action_taken: str = "", occurred_on: dt.date | None = None
+                         ) -> AdverseEvent:
+    if chart is not None and chart.patient_id != patient.pk:
+        raise ChartError("chart", _("That chart belongs to another patient."))
+    if phase == AEPhase.DURING and chart is not None and chart.locked:
+        raise ChartError("phase", _(
+            "The chart is signed: record an event during the session as an amendment, or as "
+            "an event after the session."), code="locked")
+    ae = AdverseEvent(clinic_id=patient.clinic_id, patient=patient, chart=chart, phase=phase,
+                      kind=kind, severity=severity, description=description.strip(),
+                      action_taken=action_taken.strip(),
+                      occurred_on=occurred_on or (chart.on if chart else timezone.localdate()),
+                      reported_by=actor.user)
+    ae.full_clean(exclude=["clinic", "patient", "chart", "reported_by"])
+    with transaction.atomic():
+        ae.save()
+        record(actor, Action.CREATE, ae, patient_id=patient.pk,
+               data={"kind": kind, "severity": severity, "phase": phase,
+                     "chart": chart.pk if chart else None})
+    return ae
+
+
+def adverse_event_follow_up(*, actor: Actor, event: AdverseEvent, note: str,
+                            status: str) -> AdverseEvent:
+    note = note.strip()[:2000]
+    if status not in AEStatus.values:
+        raise ChartError("status", _("Choose a status."))
+    if not note:
+        raise ChartError("note", _("Write the follow-up note."))
+    with transaction.atomic():
+        locked = AdverseEvent.objects.select_for_update().get(pk=event.pk)
+        locked.notes = [*locked.notes, {"at": timezone.now().isoformat(), "by": str(actor.user),
+                                        "note": note, "status": status}]
+        locked.status = status
+        locked.save(update_fields=["notes", "status", "updated_at"])
+        record(actor, Action.UPDATE, locked, patient_id=locked.patient_id, reason=note,
+               data={"status": status})
+    return locked
+
+
+def lot_for(chart: Chart) -> CartridgeLot | None:
+    return chart.lot
