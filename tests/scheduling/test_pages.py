@@ -124,3 +124,20 @@ def test_calendar_query_count_is_constant(personas, clinic_ready, frozen_today):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("scheduling:calendar"), {"date": MONDAY.isoformat()})
     assert len(many) == len(few)
+
+
+def test_time_off_blocks_proposals_and_supervision_setting(personas, plan, frozen_today):
+    from puncta.scheduling.series import propose_series
+
+    admin = client_for(personas.clinic_admin)
+    first = propose_series(plan)[0].slot
+    day = first.start.date().isoformat()
+    admin.post(reverse("scheduling:hours"), {"form": "time_off",
+                                             "membership": first.practitioner.pk,
+                                             "start": day, "end": day, "reason": "course"})
+    again = propose_series(plan)[0].slot
+    assert not (again.practitioner == first.practitioner
+                and again.start.date() == first.start.date())
+    admin.post(reverse("scheduling:hours"), {"form": "supervision"})
+    personas.clinic.refresh_from_db()
+    assert personas.clinic.supervision_on_site is False

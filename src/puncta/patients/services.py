@@ -26,6 +26,7 @@ EDITABLE_FIELDS = (
     "skin_sensitive",
     "skin_notes",
     "concerns",
+    "contact_opt_out",
 )
 
 

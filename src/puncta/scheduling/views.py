@@ -22,7 +22,7 @@ from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
 from . import ics, selectors, services
-from .models import Status, WorkingHours
+from .models import Status, TimeOff, WorkingHours
 from .series import SlotFinder, propose_series
 
 
@@ -239,6 +239,19 @@ def _ics_response(body: bytes, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def hours_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        if request.POST.get("form") == "time_off":
+            return _time_off(request)
+        if request.POST.get("form") == "supervision":
+            request.clinic.supervision_on_site = request.POST.get("on_site") == "on"
+            request.clinic.save(update_fields=["supervision_on_site"])
+            record(actor_from_request(request), Action.UPDATE, request.clinic,
+                   data={"supervision_on_site": request.clinic.supervision_on_site})
+            messages.success(request, _("Supervision setting saved."))
+            return redirect("scheduling:hours")
+        if request.POST.get("delete_off"):
+            TimeOff.objects.filter(pk=_int(request.POST["delete_off"]),
+                                   membership__clinic=request.clinic).delete()
+            return redirect("scheduling:hours")
         if request.POST.get("delete"):
             WorkingHours.objects.filter(pk=_int(request.POST["delete"]),
                                         membership__clinic=request.clinic).delete()
@@ -270,7 +283,30 @@ def hours_view(request: HttpRequest) -> HttpResponse:
         "members": selectors.clinicians(request.clinic.pk),
         "locations": request.clinic.locations.all(),
         "weekdays": WorkingHours._meta.get_field("weekday").choices,
+        "time_off": TimeOff.objects.filter(membership__clinic=request.clinic,
+                                           end__gte=timezone.now())
+        .select_related("membership__user").order_by("start"),
     })
+
+
+def _time_off(request: HttpRequest) -> HttpResponse:
+    member = _member(request, request.POST.get("membership"))
+    tz = zoneinfo.ZoneInfo(request.clinic.time_zone)
+    try:
+        start = dt.datetime.combine(dt.date.fromisoformat(request.POST.get("start", "")),
+                                    dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(dt.date.fromisoformat(request.POST.get("end", "")),
+                                  dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
+    except ValueError:
+        start = end = None
+    if member is None or start is None or end is None or end <= start:
+        messages.error(request, _("Choose a person and the first and last day off (the last "
+                                  "on or after the first)."))
+    else:
+        TimeOff.objects.create(membership=member, start=start, end=end,
+                               reason=request.POST.get("reason", "")[:200])
+        messages.success(request, _("Time off added."))
+    return redirect("scheduling:hours")
 
 
 @clinic_view("appointment.view")

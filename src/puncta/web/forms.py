@@ -37,6 +37,7 @@ class PatientForm(forms.ModelForm):
             "skin_sensitive",
             "skin_notes",
             "concerns",
+            "contact_opt_out",
         ]
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
