@@ -4,7 +4,6 @@ the next session's window, adverse events. Two queries whatever the number of se
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils.html import escape
@@ -119,8 +118,3 @@ def depth_chart(charts: list[Chart]) -> SafeString:
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - escaped labels, numbers and constants
 
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
