@@ -94,7 +94,8 @@ def workload(args: argparse.Namespace) -> Workload:
     if not members:
         if not args.seed_patients:
             sys.exit("bench: no seeded users; run 'puncta seed' first or pass --seed-patients")
-        from puncta.synth import SeedConfig, generate
+        from puncta.synth.base import SeedConfig
+        from puncta.synth.generator import generate
 
         print(f"bench: seeding {args.seed_patients} patients ...", flush=True)
         s = generate(SeedConfig(clinics=2, patients=args.seed_patients, seed=1,

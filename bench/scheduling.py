@@ -5,7 +5,8 @@ appointments (≥ 50,000: six months back, six ahead, rooms ~75% full), then tim
 `propose_series` for a 5–6-session acne-scar course over 9 months, and counts its SQL.
 
     DATABASE_URL=sqlite:////tmp/puncta-bench/sched.sqlite3 .venv/bin/python bench/scheduling.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/puncta_sched .venv/bin/python bench/scheduling.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/puncta_sched \
+        .venv/bin/python bench/scheduling.py
 
 Options: --runs N (default 40), --json FILE.
 """
@@ -30,7 +31,7 @@ if os.environ["DATABASE_URL"].startswith("sqlite:///"):
     Path(os.environ["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True,
                                                                        exist_ok=True)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

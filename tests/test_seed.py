@@ -23,7 +23,8 @@ from puncta.devices.models import CartridgeLot, Device
 from puncta.patients.intake.answers import parse
 from puncta.patients.intake.services import _as_form
 from puncta.patients.models import IntakeResponse, IntakeStatus, Patient, Screening, fold
-from puncta.synth import BENCH_PASSWORD, SeedConfig, SeedError, generate
+from puncta.synth.base import BENCH_PASSWORD, SeedConfig, SeedError
+from puncta.synth.generator import generate
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 25)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "puncta.charting",
     "puncta.api",
     "puncta.web",
+    "puncta.synth",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ from ..scheduling.conftest import clinic_ready, ready_patient  # noqa: F401 (fix
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_plan_book_series_supervision_reflow_reminders(page, personas, clinic_ready):
+def test_plan_book_series_supervision_reflow_reminders(page, personas, clinic_ready):  # noqa: F811
     patient = ready_patient(personas, given_name="Chloé", family_name="Gagnon")
 
     # A physician plans an acne-scar course with zones and depths.

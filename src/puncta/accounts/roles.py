@@ -61,6 +61,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lot.receive": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
     "lot.draw": CLINICAL_ROLES,
     "lot.trace": frozenset({Role.PHYSICIAN, Role.NURSE_PRACTITIONER, Role.CLINIC_ADMIN}),
+    # Charting: clinicians read and write session charts; only a physician co-signs.
+    # Adverse events are recorded by clinicians; the clinic report is also for the admin.
+    "chart.view": CLINICAL_ROLES,
+    "chart.edit": CLINICAL_ROLES,
+    "chart.cosign": frozenset({Role.PHYSICIAN}),
+    "adverse.record": CLINICAL_ROLES,
+    "adverse.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
 }
 
 

@@ -11,8 +11,8 @@ from .auth import TokenAuth
 from .charting import router as charting_router
 from .devices import router as devices_router
 from .intake import router as intake_router
-from .scheduling import router as scheduling_router
 from .patients import router as patients_router
+from .scheduling import router as scheduling_router
 
 api = NinjaAPI(
     title="Puncta API",

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-# puncta.synth is the top layer (it imports every app, web included), so the web layer
-# may not import it statically (import-linter); the command loads it at run time.
-synth = importlib.import_module("puncta.synth")
+from puncta.synth import base as synth
+from puncta.synth.generator import generate
 
 
 class Command(BaseCommand):
@@ -36,7 +34,7 @@ class Command(BaseCommand):
                 batch_size=o["batch_size"], password=o["password"],
                 progress=not o["no_progress"] and o["verbosity"] > 0,
             )
-            summary = synth.generate(cfg)
+            summary = generate(cfg)
         except synth.SeedError as exc:
             raise CommandError(str(exc)) from None
         if o["verbosity"] > 0:

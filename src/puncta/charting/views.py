@@ -1,0 +1,372 @@
+"""Charting pages: the chart at the point of care (autosaved with htmx, findings at the
+field), sign, co-sign queue, amendments, aftercare sheet, adverse events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from puncta.accounts.access import clinic_view
+from puncta.accounts.roles import has_perm
+from puncta.audit.models import Action
+from puncta.audit.services import actor_from_request, record
+from puncta.patients import selectors as patient_selectors
+from puncta.plans import zonemap
+from puncta.plans.forms import indication_choices, zone_rows
+from puncta.plans.selectors import plans_of
+from puncta.scheduling.selectors import appointment_get
+
+from . import forms, selectors, services
+from .models import AEKind, AEPhase, AESeverity, AEStatus, Chart, ChartStatus
+from .pdf import aftercare_pdf
+
+FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "device", "lot",
+                "zones", "general", "cleansing", "topicals", "notes", "duration",
+                "numbing-product", "numbing-concentration", "numbing-amount_g",
+                "numbing-area_cm2", "numbing-occluded", "numbing-applied_at",
+                "numbing-removed_at", "numbing-adult", "numbing-broken_skin")
+RANK = {"refuse": 3, "review": 2, "note": 1}
+
+
+def _block(findings: list[dict[str, Any]], error: str = "") -> dict[str, Any]:
+    worst = max((RANK.get(f["severity"], 0) for f in findings), default=0)
+    return {"findings": findings, "error": error,
+            "state": {3: "refuse", 2: "review", 1: "note", 0: ""}[worst]}
+
+
+def chart_context(chart: Chart, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """Blocks (findings and input errors by field), zone rows and the zone map."""
+    errors = dict(chart.input_errors or {}) if errors is None else errors
+    by_ui: dict[str, list[dict[str, Any]]] = {}
+    for f in chart.findings:
+        ui = f.get("ui", "general")
+        by_ui.setdefault(ui, []).append(f)
+    known = set(FIXED_BLOCKS) | {f"zone-{r['code']}" for r in zone_rows()}
+    for ui in list(by_ui):
+        if ui not in known:
+            by_ui.setdefault("general", []).extend(by_ui.pop(ui))
+    blocks = {ui.replace("-", "_"): _block(by_ui.get(ui, []), errors.get(ui, ""))
+              for ui in FIXED_BLOCKS}
+    current = {forms.base_zone(z["zone"]): z for z in chart.content.get("zones", [])}
+    rows = []
+    for row in zone_rows():
+        code = row["code"]
+        z = current.get(code)
+        b = _block(by_ui.get(f"zone-{code}", []), errors.get(f"zone-{code}", ""))
+        side = z["zone"][len(code) + 1:] if z else ""
+        state = {"refuse": "refuse", "review": "review"}.get(b["state"], "ok" if z else "none")
+        rows.append({**row, "z": z or {}, "side": side, "depth": z["depth_mm"] if z else "",
+                     "fb": b, "state": state, "ui": f"zone-{code}"})
+    fb_list = [(ui, blocks[ui.replace("-", "_")]) for ui in FIXED_BLOCKS]
+    fb_list += [(r["ui"], r["fb"]) for r in rows]
+    return {"chart": chart, "blocks": blocks, "rows": rows, "fb_list": fb_list,
+            "zonemap": zonemap.render(rows), "content": chart.content,
+            "numbing": chart.content.get("numbing", {}), "today": chart.content.get("today", {}),
+            "patterns": forms.PATTERNS, "endpoints": forms.ENDPOINTS,
+            "today_questions": forms.TODAY_QUESTIONS,
+            "medications": forms.medication_choices(),
+            "numbing_products": forms.numbing_choices(),
+            "refusals": sum(1 for f in chart.findings if f["severity"] == "refuse"),
+            "reviews": sum(1 for f in chart.findings if f["severity"] == "review"),
+            "input_error_count": len(errors)}
+
+
+def _version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version", "0"))
+    except ValueError:
+        return 0
+
+
+@clinic_view("chart.view")
+def home(request: HttpRequest) -> HttpResponse:
+    m = request.membership
+    return render(request, "charting/home.html", {
+        "to_chart": list(selectors.to_chart_today(request.clinic.pk, timezone.localdate())),
+        "drafts": selectors.unsigned_drafts(request.clinic.pk),
+        "queue": selectors.cosign_queue(m) if m.role == "physician" else [],
+    })
+
+
+@clinic_view("chart.cosign")
+def cosign_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "charting/queue.html", {
+        "queue": selectors.cosign_queue(request.membership),
+        "drafts": selectors.unsigned_drafts(request.clinic.pk)})
+
+
+@clinic_view("chart.edit")
+@require_POST
+def start(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appt = appointment_get(request.clinic.pk, appointment_id)
+    try:
+        chart = services.chart_start(actor=actor_from_request(request), appointment=appt)
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+        return redirect("charting:home")
+    return redirect("charting:chart", pk=chart.pk)
+
+
+@clinic_view("chart.edit")
+@require_http_methods(["GET", "POST"])
+def walk_in(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
+    plans = list(plans_of(patient))
+    error = ""
+    if request.method == "POST":
+        plan = next((p for p in plans if str(p.pk) == request.POST.get("plan")), None)
+        try:
+            chart = services.chart_start_walk_in(
+                actor=actor_from_request(request), patient=patient,
+                practitioner=request.membership, plan=plan,
+                indication=request.POST.get("indication", ""),
+                severity=request.POST.get("severity", ""))
+        except services.ChartError as exc:
+            error = exc.message
+        else:
+            return redirect("charting:chart", pk=chart.pk)
+    return render(request, "charting/walk_in.html", {
+        "patient": patient, "plans": plans, "indications": indication_choices(),
+        "error": error})
+
+
+@clinic_view("chart.view")
+@require_http_methods(["GET", "POST"])
+def chart_view(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    actor = actor_from_request(request)
+    if request.method == "GET":
+        record(actor, Action.READ, chart, patient_id=chart.patient_id)
+        if chart.locked:
+            return _locked(request, chart)
+        return _draft(request, chart)
+    if not has_perm(request.membership.role, "chart.edit"):
+        raise PermissionDenied
+    conflict = False
+    errors: dict[str, str] | None = None
+    try:
+        chart, errors = services.chart_save(actor=actor, chart=chart,
+                                            expected_version=_version(request),
+                                            data=forms.from_post(request.POST))
+    except services.StaleChart:
+        conflict = True
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+        return redirect("charting:chart", pk=chart.pk)
+    if request.htmx:
+        ctx = chart_context(chart, errors)
+        ctx.update(conflict=conflict, saved_at=timezone.localtime())
+        return render(request, "charting/_feedback.html", ctx)
+    if conflict:
+        messages.error(request, services.StaleChart().message)
+        return redirect("charting:chart", pk=chart.pk)
+    if "sign" in request.POST and not errors:
+        try:
+            services.chart_sign(actor=actor, chart=chart, expected_version=chart.version)
+        except services.ChartError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Chart signed and locked."))
+        return redirect("charting:chart", pk=chart.pk)
+    if errors:
+        messages.error(request, _("Some fields need attention; they are marked. Everything "
+                                  "else is saved."))
+    else:
+        messages.success(request, _("Draft saved."))
+    return redirect("charting:chart", pk=chart.pk)
+
+
+def _draft(request: HttpRequest, chart: Chart) -> HttpResponse:
+    ctx = chart_context(chart)
+    ctx.update(selectors.clinic_choices(request.clinic.pk))
+    ctx["can_sign"] = chart.practitioner.user_id == request.user.pk
+    ctx["ae_form"] = _ae_choices()
+    ctx["events"] = list(chart.adverse_events.all())
+    return render(request, "charting/chart.html", ctx)
+
+
+def _ae_choices() -> dict[str, Any]:
+    return {"kinds": AEKind.choices, "severities": AESeverity.choices,
+            "phases": AEPhase.choices, "statuses": AEStatus.choices}
+
+
+def _locked(request: HttpRequest, chart: Chart) -> HttpResponse:
+    ctx = chart_context(chart)
+    ctx.update({
+        "amendments": list(chart.amendments.select_related("by")),
+        "events": list(chart.adverse_events.all()),
+        "can_cosign": chart.status == ChartStatus.PENDING_COSIGN and services.can_cosign(
+            actor_from_request(request), chart),
+        "needs_note": any(f["severity"] == "review" for f in chart.findings),
+        "signed_json": json.dumps(chart.signed_content, indent=1, sort_keys=True,
+                                  ensure_ascii=False),
+        "ae_form": _ae_choices(),
+    })
+    return render(request, "charting/locked.html", ctx)
+
+
+@clinic_view("chart.cosign")
+@require_POST
+def cosign(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        services.chart_cosign(actor=actor_from_request(request), chart=chart,
+                              note=request.POST.get("note", ""))
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Chart co-signed."))
+    return redirect("charting:chart", pk=chart.pk)
+
+
+@clinic_view("chart.edit")
+@require_http_methods(["GET", "POST"])
+def amend(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    if not chart.locked:
+        return redirect("charting:chart", pk=chart.pk)
+    error, field = "", ""
+    if request.method == "POST":
+        data = forms.from_post(request.POST)
+        for key in ("practitioner_id", "supervisor_id", "device_id", "lot_number"):
+            data.pop(key, None)
+        try:
+            services.chart_amend(actor=actor_from_request(request), chart=chart,
+                                 reason=request.POST.get("reason", ""), data=data)
+        except services.ChartError as exc:
+            error, field = exc.message, exc.field
+        else:
+            messages.success(request, _("Amendment recorded; the previous version is kept."))
+            return redirect("charting:chart", pk=chart.pk)
+    ctx = chart_context(chart, {})
+    ctx.update({"error": error, "error_field": field, "reason": request.POST.get("reason", "")})
+    return render(request, "charting/amend.html", ctx)
+
+
+def aftercare_context(chart: Chart, lang: str) -> dict[str, Any]:
+    sheet = chart.aftercare or {}
+    fr = lang == "fr"
+    with translation.override(lang):
+        down = sheet.get("downtime", {})
+        items = []
+        for item in sheet.get("items", []):
+            hours = item.get("duration_hours")
+            when = ""
+            if hours:
+                when = (_("%(n)s days") % {"n": hours // 24} if hours >= 48 and hours % 24 == 0
+                        else _("%(n)s hours") % {"n": hours})
+                if item.get("starts_after_hours"):
+                    when = _("from %(start)s hours, for %(span)s") % {
+                        "start": item["starts_after_hours"], "span": when}
+            items.append({"text": item["fr"] if fr else item["en"], "when": when})
+        clinic = chart.patient.clinic
+        return {
+            "lang": lang,
+            "title": _("Aftercare after your microneedling session"),
+            "subtitle": _("%(name)s — session of %(on)s, %(clinic)s (deepest depth %(depth)s "
+                          "mm)") % {"name": chart.patient.full_name, "on": chart.on.isoformat(),
+                                    "clinic": clinic.name,
+                                    "depth": sheet.get("max_depth_mm", "—")},
+            "downtime_heading": _("What to expect"),
+            "downtime": _("Redness and dryness for %(min)s to %(max)s days; most people go "
+                          "back to their usual activities after that.") % {
+                "min": down.get("min", "—"), "max": down.get("max", "—")},
+            "items_heading": _("What to avoid, and for how long"),
+            "items": items,
+            "call_heading": _("When to call the clinic"),
+            "call": _("Call %(clinic)s right away if you notice increasing pain, swelling or "
+                      "redness after 3 days, pus, fever, blisters, a cold sore, or any reaction "
+                      "that worries you.") % {"clinic": clinic.name},
+            "footer": _("Built from the Puncta rules %(v)s by the depth actually used.")
+            % {"v": sheet.get("rules_version", "")},
+        }
+
+
+def _sheet_lang(request: HttpRequest, chart: Chart) -> str:
+    lang = request.GET.get("lang") or (chart.aftercare or {}).get("language") or \
+        chart.patient.preferred_language
+    return lang if lang in ("en", "fr") else "en"
+
+
+@clinic_view("chart.view")
+def aftercare(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    if not chart.aftercare:
+        messages.error(request, _("The aftercare sheet is written when the chart is signed."))
+        return redirect("charting:chart", pk=chart.pk)
+    record(actor_from_request(request), Action.READ, chart, patient_id=chart.patient_id,
+           data={"aftercare": "html"})
+    return render(request, "charting/aftercare.html", {
+        "chart": chart, "sheet": aftercare_context(chart, _sheet_lang(request, chart))})
+
+
+@clinic_view("chart.view")
+def aftercare_download(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    if not chart.aftercare:
+        messages.error(request, _("The aftercare sheet is written when the chart is signed."))
+        return redirect("charting:chart", pk=chart.pk)
+    lang = _sheet_lang(request, chart)
+    record(actor_from_request(request), Action.EXPORT, chart, patient_id=chart.patient_id,
+           data={"aftercare": "pdf", "language": lang})
+    response = HttpResponse(aftercare_pdf(aftercare_context(chart, lang)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="aftercare-{chart.pk}-{lang}.pdf"'
+    return response
+
+
+@clinic_view("adverse.record")
+@require_POST
+def ae_add(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        services.adverse_event_record(
+            actor=actor_from_request(request), patient=chart.patient, chart=chart,
+            phase=request.POST.get("phase", AEPhase.DURING),
+            kind=request.POST.get("kind", ""), severity=request.POST.get("severity", ""),
+            description=request.POST.get("description", ""),
+            action_taken=request.POST.get("action_taken", ""))
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(str(m) for m in exc.messages))
+    else:
+        messages.success(request, _("Adverse event recorded."))
+    return redirect("charting:chart", pk=chart.pk)
+
+
+@clinic_view("adverse.report")
+def ae_report(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in AEStatus.values else ""
+    return render(request, "charting/adverse_events.html", {
+        "events": list(selectors.adverse_events(request.clinic.pk, status)[:500]),
+        "status": status, "statuses": AEStatus.choices})
+
+
+@clinic_view("adverse.record")
+@require_http_methods(["GET", "POST"])
+def ae_detail(request: HttpRequest, ae_id: int) -> HttpResponse:
+    event = selectors.adverse_event_get(request.clinic.pk, ae_id)
+    if request.method == "POST":
+        try:
+            services.adverse_event_follow_up(actor=actor_from_request(request), event=event,
+                                             note=request.POST.get("note", ""),
+                                             status=request.POST.get("status", ""))
+        except services.ChartError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Follow-up recorded."))
+        return redirect("charting:ae_detail", ae_id=event.pk)
+    record(actor_from_request(request), Action.READ, event, patient_id=event.patient_id)
+    return render(request, "charting/adverse_event.html", {
+        "event": event, "statuses": AEStatus.choices})
+
