@@ -112,9 +112,7 @@ PATIENT_PAGES = {
 
 
 # Known misses, reported to the lead (strict: the marker must go when they are fixed).
-OVER_LIMIT = {
-    "patient_detail": "19 queries, constant in data size, above the 15-query target",
-    "consent": "16 queries, constant in data size, above the 15-query target",
+OVER_LIMIT: dict[str, str] = {
 }
 
 
@@ -127,9 +125,7 @@ def test_patient_pages(personas, page):
 
 
 @pytest.mark.parametrize("url", ["/", "/patients/", "/patients/?q=a", "/audit/",
-    pytest.param("/reviews/", marks=pytest.mark.xfail(strict=True, reason=(
-        "N+1: review_queue_view records one audit event per queued screening with "
-        "record() (5 queries each: 17 with 2 rows, 267 with 50); record_many fixes it"))),
+    "/reviews/",
 ])
 def test_clinic_pages(personas, url):
     same_for_2_and_50(personas, lambda n: (clinic_rows(personas, n), url)[1])

@@ -99,7 +99,9 @@ def record_many(
     entries = list(entries)
     if not entries:
         return []
-    with transaction.atomic():
+    # No savepoint: inside the action's transaction a failed audit write must fail the
+    # action, not be rolled back on its own.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         now = timezone.now()
         events = []

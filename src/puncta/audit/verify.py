@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection, transaction
+
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
@@ -16,7 +18,19 @@ class ChainReport:
 
 
 def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk the chain in id order; report the first event whose link or content is wrong."""
+    """Walk the chain in id order; report the first event whose link or content is wrong.
+
+    Reads one consistent snapshot (REPEATABLE READ on PostgreSQL; one read transaction on
+    SQLite's WAL), so events written meanwhile never look like a broken chain."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _walk(batch_size)
+
+
+def _walk(batch_size: int) -> ChainReport:
     prev = GENESIS_HASH
     checked = 0
     last_id = 0

@@ -260,7 +260,7 @@ def clean(raw: Mapping[str, Any], previous: Mapping[str, Any] | None = None
                 out["zones"].append(prev_zones[base])
             continue
         out["zones"].append({
-            "zone": code, "depth_mm": str(depth), "passes": passes, "pattern": pattern,
+            "zone": code, "depth_mm": f"{depth:.2f}", "passes": passes, "pattern": pattern,
             "speed": speed, "endpoint": endpoint,
             "endpoint_other": str(item.get("endpoint_other") or "").strip()[:200]
             if endpoint == "other" else "",

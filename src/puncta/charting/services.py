@@ -290,7 +290,7 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
     its SHA-256, the aftercare sheet is fixed, the check-in queued and the appointment
     completed (which re-flows the next sessions)."""
     with transaction.atomic():
-        locked = (Chart.objects.select_for_update()
+        locked = (Chart.objects.select_for_update(of=("self",))
                   .select_related("patient__clinic", "practitioner__user", "plan")
                   .get(pk=chart.pk))
         if locked.status != ChartStatus.DRAFT:
@@ -354,7 +354,7 @@ def can_cosign(actor: Actor, chart: Chart) -> bool:
 def chart_cosign(*, actor: Actor, chart: Chart, note: str) -> Chart:
     note = note.strip()[:2000]
     with transaction.atomic():
-        locked = Chart.objects.select_for_update().select_related(
+        locked = Chart.objects.select_for_update(of=("self",)).select_related(
             "supervisor__user", "practitioner__user").get(pk=chart.pk)
         if locked.status != ChartStatus.PENDING_COSIGN:
             raise ChartError("status", _("This chart is not waiting for a co-signature."),
@@ -392,7 +392,7 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
                           "medical_aesthetician"):
         raise ChartError("status", _("Only a clinician can amend a chart."), code="role")
     with transaction.atomic():
-        locked = Chart.objects.select_for_update().select_related(
+        locked = Chart.objects.select_for_update(of=("self",)).select_related(
             "patient__clinic", "practitioner__user", "supervisor__user", "plan", "device",
             "lot__product").get(pk=chart.pk)
         if locked.status == ChartStatus.DRAFT:

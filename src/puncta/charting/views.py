@@ -71,7 +71,8 @@ def chart_context(chart: Chart, errors: dict[str, str] | None = None) -> dict[st
             "zonemap": zonemap.render(rows), "content": chart.content,
             "numbing": chart.content.get("numbing", {}), "today": chart.content.get("today", {}),
             "patterns": forms.PATTERNS, "endpoints": forms.ENDPOINTS,
-            "today_questions": forms.TODAY_QUESTIONS,
+            "today_rows": [{"key": k, "label": label, "checked": bool(
+                chart.content.get("today", {}).get(k))} for k, _f, label in forms.TODAY_QUESTIONS],
             "medications": forms.medication_choices(),
             "numbing_products": forms.numbing_choices(),
             "refusals": sum(1 for f in chart.findings if f["severity"] == "refuse"),

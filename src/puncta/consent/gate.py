@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from puncta.patients.intake.selectors import screening_current
 from puncta.patients.models import Patient, ReviewDecision, ScreeningResult
 
-from .selectors import consent_statuses
+from .selectors import ConsentStatus, consent_statuses
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,15 @@ class GateProblem:
     url: str
 
 
-def treatment_gate(patient: Patient, on: dt.date) -> list[GateProblem]:
+_UNSET: Any = object()
+
+
+def treatment_gate(patient: Patient, on: dt.date, *, screening: Any = _UNSET,
+                   statuses: list[ConsentStatus] | None = None) -> list[GateProblem]:
+    """Pass ``screening`` and ``statuses`` when the caller has already read them."""
     problems = []
-    screening = screening_current(patient)
+    if screening is _UNSET:
+        screening = screening_current(patient)
     screening_url = reverse("patients:screening", args=[patient.pk])
     intake_url = reverse("patients:intake_desk", args=[patient.pk])
     if screening is None:
@@ -45,7 +52,8 @@ def treatment_gate(patient: Patient, on: dt.date) -> list[GateProblem]:
         problems.append(GateProblem("screening.declined", _(
             "A physician declined treatment after reviewing the screening."), screening_url))
     consent_url = reverse("consent:patient", args=[patient.pk])
-    status = next(s for s in consent_statuses(patient) if s.procedure == "microneedling")
+    status = next(s for s in (statuses if statuses is not None else consent_statuses(patient))
+                  if s.procedure == "microneedling")
     messages = {
         "missing": _("No signed consent to microneedling."),
         "outdated": _("The consent to microneedling was signed on an older version: "

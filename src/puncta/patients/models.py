@@ -104,6 +104,7 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["clinic", "family_name", "given_name"], name="patient_name"),
             models.Index(fields=["clinic", "date_of_birth"], name="patient_dob"),
+            models.Index(fields=["clinic", "created_at"], name="patient_created"),
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,7 @@ def message_text(kind: str, appt: Appointment) -> tuple[str, str]:
 @task()
 def send_patient_message(message_id: int) -> str:
     with transaction.atomic():
-        msg = (PatientMessage.objects.select_for_update()
+        msg = (PatientMessage.objects.select_for_update(of=("self",))
                .select_related("patient", "appointment__clinic", "appointment__location")
                .filter(pk=message_id).first())
         if msg is None or msg.status != "queued":

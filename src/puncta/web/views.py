@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -18,6 +20,7 @@ from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
 from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
+from puncta.charting.timeline import course as course_timeline
 from puncta.audit.models import Action, AuditEvent
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.consent.gate import treatment_gate
@@ -38,9 +41,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic
     today = timezone.localdate()
     stats = patient_selectors.patients_of(clinic.pk).aggregate(total=Count("id"))
+    month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     new_this_month = patient_selectors.patients_of(clinic.pk).filter(
-        created_at__date__gte=today.replace(day=1)
-    ).count()
+        created_at__gte=month_start).count()
     return render(
         request,
         "web/dashboard.html",
@@ -78,13 +81,21 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
+    screening = screening_current(patient)
+    consents = consent_statuses(patient)
+    plans = list(plans_of(patient))
     return render(request, "web/patients/detail.html", {
         "patient": patient,
-        "screening": screening_current(patient),
-        "consents": consent_statuses(patient),
-        "gate": treatment_gate(patient, timezone.localdate()),
-        "plans": list(plans_of(patient)),
+        "screening": screening,
+        "consents": consents,
+        "gate": treatment_gate(patient, timezone.localdate(), screening=screening,
+                               statuses=consents),
+        "plans": plans,
         "upcoming": list(patient_upcoming(patient.pk, timezone.now())[:20]),
+        # The course (sessions charted, depths over time, next window, adverse events):
+        # two queries whatever the number of sessions; for clinicians only.
+        "course": course_timeline(patient.pk, request.clinic.pk, plans)
+        if has_perm(request.membership.role, "chart.view") else None,
     })
 
 

@@ -18,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
 from puncta.audit.models import Action
-from puncta.audit.services import Actor, actor_from_request, client_ip, record
+from puncta.audit.services import (
+    Actor,
+    Entry,
+    actor_from_request,
+    client_ip,
+    record,
+    record_many,
+)
 
 from .. import selectors as patient_selectors
 from ..models import IntakeStatus
@@ -142,8 +149,8 @@ def screening_view(request: HttpRequest, pk: int) -> HttpResponse:
 @clinic_view("screening.review")
 def review_queue_view(request: HttpRequest) -> HttpResponse:
     queue = list(selectors.review_queue(request.clinic.pk)[:200])
-    for s in queue:
-        record(actor_from_request(request), Action.LIST, s, patient_id=s.patient_id)
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "patients.screening", str(s.pk), s.patient_id) for s in queue])
     return render(request, "patients/review_queue.html", {"queue": queue})
 
 
