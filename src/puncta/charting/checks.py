@@ -184,7 +184,8 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
             decision = _session(facts, patient, zones, facts.supervisor)
         except rules.RulesInputError as exc:
             out.append(_finding("chart.input", "refuse", exc.message,
-                                ui_of(exc.field, zones, n_conditions, n_meds), field_name=exc.field))
+                                ui_of(exc.field, zones, n_conditions, n_meds),
+                                field_name=exc.field))
         else:
             version = decision.rules_version
             for f in decision.findings:

@@ -20,9 +20,9 @@ from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
 from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
-from puncta.charting.timeline import course as course_timeline
 from puncta.audit.models import Action, AuditEvent
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.charting.timeline import course as course_timeline
 from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
