@@ -57,7 +57,8 @@ def main() -> int:
 
     base_env = {**os.environ, "PUNCTA_MODE": "test"}
     sqlite_env = {**base_env, "DATABASE_URL": "sqlite:///:memory:"}
-    pytest = [sys.executable, "-m", "pytest", *extra]
+    # Two workers: this machine has two cores; each worker gets its own test database.
+    pytest = [sys.executable, "-m", "pytest", "-n", "2", *extra]
     if run("pytest on SQLite", pytest, sqlite_env) != 0:
         failures.append("pytest on SQLite")
     pg = postgres_url()
