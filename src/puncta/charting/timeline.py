@@ -33,12 +33,18 @@ def course(patient_id: int, clinic_id: int, plans: list[TreatmentPlan]) -> dict[
     next_window = None
     if current is not None:
         root = current.series_id or current.pk
-        dates = [c.on for c in done if c.plan is not None
-                 and (c.plan.series_id or c.plan_id) == root]
-        windows = rules.plan_course(current.indication, current.severity, start=current.start,
-                                    done=dates)
-        pending = [w for w in windows.sessions if w.done is None]
-        if pending:
+        # One session a day counts once; the rules want increasing dates.
+        dates = sorted({c.on for c in done if c.plan is not None
+                        and (c.plan.series_id or c.plan_id) == root})
+        try:
+            windows = rules.plan_course(current.indication, current.severity,
+                                        start=current.start, done=dates)
+        except rules.RulesInputError:
+            windows = None  # more sessions than the course, or before its start
+        pending = [w for w in windows.sessions if w.done is None] if windows else []
+        if windows is None:
+            next_window = None
+        elif pending:
             next_window = {"number": pending[0].number, "earliest": pending[0].earliest,
                            "target": pending[0].target, "latest": pending[0].latest,
                            "of": len(windows.sessions)}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("charts/<int:pk>/aftercare/", views.aftercare, name="aftercare"),
     path("charts/<int:pk>/aftercare.pdf", views.aftercare_download, name="aftercare_pdf"),
     path("charts/<int:pk>/adverse-events/", views.ae_add, name="ae_add"),
+    path("charts/patient/<int:patient_id>/", views.patient_course, name="patient_course"),
     path("adverse-events/", views.ae_report, name="ae_report"),
     path("adverse-events/<int:ae_id>/", views.ae_detail, name="ae_detail"),
 ]

@@ -27,6 +27,7 @@ from puncta.scheduling.selectors import appointment_get
 from . import forms, selectors, services
 from .models import AEKind, AEPhase, AESeverity, AEStatus, Chart, ChartStatus
 from .pdf import aftercare_pdf
+from .timeline import course as course_timeline
 
 FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "device", "lot",
                 "zones", "general", "cleansing", "topicals", "notes", "duration",
@@ -371,3 +372,17 @@ def ae_detail(request: HttpRequest, ae_id: int) -> HttpResponse:
     return render(request, "charting/adverse_event.html", {
         "event": event, "statuses": AEStatus.choices})
 
+
+
+@clinic_view("chart.view")
+def patient_course(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's course (sessions, depths per zone over time, next window, adverse
+    events): loaded into the patient page by htmx, or a page of its own without script.
+    A constant number of queries whatever the number of sessions."""
+    patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
+    record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
+           data={"view": "course"})
+    ctx = {"patient": patient,
+           "course": course_timeline(patient.pk, request.clinic.pk, list(plans_of(patient)))}
+    template = "charting/_course.html" if request.htmx else "charting/course.html"
+    return render(request, template, ctx)

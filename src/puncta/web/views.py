@@ -22,7 +22,6 @@ from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
 from puncta.audit.models import Action, AuditEvent
 from puncta.audit.services import Entry, actor_from_request, record, record_many
-from puncta.charting.timeline import course as course_timeline
 from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
@@ -83,19 +82,14 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
     screening = screening_current(patient)
     consents = consent_statuses(patient)
-    plans = list(plans_of(patient))
     return render(request, "web/patients/detail.html", {
         "patient": patient,
         "screening": screening,
         "consents": consents,
         "gate": treatment_gate(patient, timezone.localdate(), screening=screening,
                                statuses=consents),
-        "plans": plans,
+        "plans": list(plans_of(patient)),
         "upcoming": list(patient_upcoming(patient.pk, timezone.now())[:20]),
-        # The course (sessions charted, depths over time, next window, adverse events):
-        # two queries whatever the number of sessions; for clinicians only.
-        "course": course_timeline(patient.pk, request.clinic.pk, plans)
-        if has_perm(request.membership.role, "chart.view") else None,
     })
 
 
