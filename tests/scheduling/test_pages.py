@@ -141,3 +141,15 @@ def test_time_off_blocks_proposals_and_supervision_setting(personas, plan, froze
     admin.post(reverse("scheduling:hours"), {"form": "supervision"})
     personas.clinic.refresh_from_db()
     assert personas.clinic.supervision_on_site is False
+
+
+def test_appointment_page_starts_the_chart(personas, plan, frozen_today):
+    client_for(personas.front_desk).post(reverse("scheduling:series", args=[plan.pk]),
+                                         {"action": "book_one", "number": "1"})
+    appt = Appointment.objects.get(series=plan)
+    doctor = client_for(personas.physician)
+    page = doctor.get(reverse("scheduling:appointment", args=[appt.pk])).content.decode()
+    assert reverse("charting:start", args=[appt.pk]) in page
+    desk_page = client_for(personas.front_desk).get(
+        reverse("scheduling:appointment", args=[appt.pk])).content.decode()
+    assert reverse("charting:start", args=[appt.pk]) not in desk_page
