@@ -95,3 +95,16 @@ def test_course_bad_input() -> None:
         plan_course(
             "tone", "mild", start=date(2026, 1, 1), done=[date(2026, 2, 1), date(2026, 1, 15)]
         )
+
+
+def test_first_session_window_runs_from_start_for_the_booking_horizon() -> None:
+    from datetime import date, timedelta
+
+    from puncta.rules import plan_course
+
+    course = plan_course("acne_scars", "moderate", start=date(2026, 12, 1))
+    first = course.sessions[0]
+    assert first.earliest == first.target == date(2026, 12, 1)
+    assert first.latest == date(2026, 12, 1) + timedelta(days=28)
+    # the second counts from the first's target (or its actual date once done)
+    assert course.sessions[1].earliest == date(2026, 12, 1) + timedelta(days=42)

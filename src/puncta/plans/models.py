@@ -68,6 +68,19 @@ class TreatmentPlan(models.Model):
         return f"plan {self.series_id or self.pk} v{self.version} ({self.indication})"
 
     @property
+    def indication_label(self) -> str:
+        """The indication in the reader's language (names come from the rules' data)."""
+        from django.utils.translation import get_language
+
+        from puncta import rules
+
+        fr = (get_language() or "en").startswith("fr")
+        for row in rules.codes()["indications"]:
+            if row["code"] == self.indication:
+                return str(row["fr"] if fr else row["en"])
+        return self.indication
+
+    @property
     def series_id_value(self) -> int:
         return self.series_id or self.pk
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from .data import RULES_VERSION, rules_data
 
 
+@cache
 def codes() -> dict[str, Any]:
+    """Built once per process (the data files do not change while it runs); read-only."""
     data = rules_data()
 
     def contras(category: str) -> list[dict[str, Any]]:

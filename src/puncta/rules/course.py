@@ -34,7 +34,8 @@ def _windows(
     anchor: date | None = None
     for n in range(count):
         if anchor is None:
-            earliest = target = latest = start
+            earliest = target = start
+            latest = start + timedelta(days=protocol.first_window_days)
         else:
             earliest = anchor + timedelta(days=protocol.min_interval_days)
             target = anchor + timedelta(days=protocol.target_interval_days)

@@ -101,6 +101,7 @@ class Protocol:
     maintenance_max: int
     source: str
     note: str
+    first_window_days: int = 28
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +295,7 @@ def rules_data() -> RulesData:
             target_interval_days=int(r.get("target_interval_days", d["target_interval_days"])),
             maintenance_min=int(d["maintenance_per_year_min"]),
             maintenance_max=int(d["maintenance_per_year_max"]),
+            first_window_days=int(d.get("first_session_window_days", 28)),
             source=f"{_source(r, ind)}; {_source(d, 'defaults')}",
             note=str(r.get("note", "")),
         )

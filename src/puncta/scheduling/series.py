@@ -19,9 +19,6 @@ from .availability import STEP, Calendar, Slot, clinic_resources, local_dt
 from .eligibility import Eligibility
 from .models import LIVE, Appointment, Kind
 
-# The first session has no previous one to count from: look this far past the plan's
-# start (a scheduling horizon, not a clinical rule).
-FIRST_SESSION_SEARCH_DAYS = 28
 DAY_START, DAY_END = dt.time(7, 0), dt.time(21, 0)
 
 
@@ -159,8 +156,6 @@ def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = Non
     for n in range(1, len(course.sessions) + 1):
         window = course_windows(plan, dates).sessions[n - 1]
         earliest, latest = window.earliest, window.latest
-        if n == 1:
-            latest = max(latest, window.earliest + dt.timedelta(days=FIRST_SESSION_SEARCH_DAYS))
         item = ProposedSession(n, earliest, window.target, latest)
         appt = booked.get(n)
         if appt is not None:

@@ -61,8 +61,7 @@ def _window(plan: TreatmentPlan, number: int, exclude: int | None) -> tuple[dt.d
         raise BookingRefused([Refusal("series.too_many", _(
             "The course has %(n)s sessions.") % {"n": len(course.sessions)})])
     w = course.sessions[number - 1]
-    latest = w.latest if number > 1 else w.earliest + dt.timedelta(days=28)
-    return w.earliest, latest
+    return w.earliest, w.latest
 
 
 def check(actor: Actor, req: Request, *, exclude: int | None = None
