@@ -153,3 +153,16 @@ def test_appointment_page_starts_the_chart(personas, plan, frozen_today):
     desk_page = client_for(personas.front_desk).get(
         reverse("scheduling:appointment", args=[appt.pk])).content.decode()
     assert reverse("charting:start", args=[appt.pk]) not in desk_page
+
+
+def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monkeypatch):
+    from django.utils import timezone
+
+    client = client_for(personas.front_desk)
+    client.post(reverse("scheduling:series", args=[plan.pk]), {"action": "book_one",
+                                                               "number": "1"})
+    appt = Appointment.objects.get(series=plan)
+    day = timezone.localtime(appt.start).date()
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
+    html = client.get(reverse("web:dashboard")).content.decode()
+    assert plan.patient.full_name in html and "08:30" in html

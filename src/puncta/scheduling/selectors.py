@@ -74,6 +74,14 @@ def practitioner_list(member: Membership) -> list[Appointment]:
         practitioner=member, status__in=LIVE).order_by("start")[:1000])
 
 
+def clinic_day(clinic_id: int, day: dt.date, tz: str) -> QuerySet[Appointment]:
+    """Every live appointment of the clinic on a day (the dashboard's list)."""
+    lo, hi = day_bounds(day, tz)
+    return (Appointment.objects.select_related(*RELATED)
+            .filter(clinic_id=clinic_id, start__gte=lo, start__lt=hi)
+            .exclude(status="cancelled").order_by("start"))
+
+
 def patient_upcoming(patient_id: int, since: dt.datetime) -> QuerySet[Appointment]:
     return (Appointment.objects.select_related(*RELATED)
             .filter(patient_id=patient_id, start__gte=since, status="booked").order_by("start"))

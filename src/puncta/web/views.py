@@ -28,7 +28,7 @@ from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake.selectors import screening_current
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 from puncta.plans.selectors import plans_of
-from puncta.scheduling.selectors import patient_upcoming
+from puncta.scheduling.selectors import clinic_day, patient_upcoming
 
 from .forms import AuditFilterForm, PatientForm
 
@@ -43,6 +43,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     new_this_month = patient_selectors.patients_of(clinic.pk).filter(
         created_at__gte=month_start).count()
+    today_list = list(clinic_day(clinic.pk, today, clinic.time_zone)[:100])
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
+              data={"page": "dashboard"}) for a in today_list])
     return render(
         request,
         "web/dashboard.html",
@@ -52,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "new_this_month": new_this_month,
             "locations": clinic.locations.prefetch_related("rooms"),
             "memberships": list(memberships_of(request.user)),
+            "today_appointments": today_list,
         },
     )
 
