@@ -62,6 +62,8 @@ class Staff:
     label: str
     role: str
     clinic_id: int
+    membership_id: int = 0
+    registration: str = ""
 
     def who(self) -> Who:
         return Who(self.user_id, self.username, self.role, self.clinic_id)
@@ -79,6 +81,11 @@ class ClinicNet:
     locations: list[Any] = field(default_factory=list)
     devices: list[Any] = field(default_factory=list)
     lots: list[Any] = field(default_factory=list)
+    products: list[Any] = field(default_factory=list)
+    rooms: dict[int, list[Any]] = field(default_factory=dict)  # location id -> rooms
+    # (membership id, weekday) -> (location id, from, to), local time of the location
+    hours: dict[tuple[int, int], tuple[int, dt.time, dt.time]] = field(default_factory=dict)
+    care: Any = None  # care.Desk: the clinic's calendar while history is generated
     french_share: float = 0.2
     streams: dict[str, random.Random] = field(default_factory=dict)
 

@@ -103,6 +103,7 @@ def build_network(ctx: Context) -> None:
             _locations(ctx, net, rng, fakers[lang], tz, created)
             _staff(ctx, net, rng, fakers, created)
             _devices(ctx, net, rng, created)
+            _hours(ctx, net, created)
             templates_ensure(clinic)
             net.templates = {
                 (t.procedure, t.language): t
@@ -122,6 +123,8 @@ def _locations(ctx: Context, net: ClinicNet, rng: random.Random, fake: Faker, tz
         net.locations.append(loc)
         rooms += [Room(location=loc, name=f"Room {r + 1}") for r in range(rng.randint(2, 4))]
     Room.objects.bulk_create(rooms)
+    for room in rooms:
+        net.rooms.setdefault(room.location_id, []).append(room)
     ctx.created(Location, count)
     ctx.created(Room, len(rooms))
 
@@ -151,9 +154,11 @@ def _staff(ctx: Context, net: ClinicNet, rng: random.Random, fakers: dict[str, F
             registration_number=f"{reg[0]} {rng.randint(10000, 99999)}" if reg else "",
             registration_body=f"{reg[1]} ({net.clinic.jurisdiction})" if reg else "",
         ))
-        net.staff.setdefault(role, []).append(
-            Staff(user.pk, user.username, user.get_full_name(), role, net.clinic.pk))
     Membership.objects.bulk_create(memberships)
+    for user, m in zip(users, memberships, strict=True):
+        net.staff.setdefault(m.role, []).append(
+            Staff(user.pk, user.username, user.get_full_name(), m.role, net.clinic.pk,
+                  membership_id=m.pk, registration=m.registration_number))
     ctx.created(User, len(users))
     ctx.created(Membership, len(memberships))
     admin = net.staff[Role.CLINIC_ADMIN][0].who()
@@ -208,11 +213,14 @@ def _devices(ctx: Context, net: ClinicNet, rng: random.Random, created: dt.datet
                 lot_number=f"{product.manufacturer[:3].upper()}{product.needle_count}-"
                            f"{received:%y%m}-{k + 1:02d}",
                 expiry=received + dt.timedelta(days=rng.randint(365, 900)),
-                quantity_received=quantity, quantity_left=rng.randint(0, quantity),
+                # Spare stock, never drawn from: sessions draw from the monthly lots the
+                # history stages receive (care.LotBook), so every lot's count adds up.
+                quantity_received=quantity, quantity_left=quantity,
                 received_on=received, received_by_id=admin.user_id,
                 created_at=at_time(received, rng)))
     CartridgeLot.objects.bulk_create(lots)
     net.lots = lots
+    net.products = products
     for model, rows in ((Licence, licences.values()), (Device, devices),
                         (CartridgeProduct, products), (CartridgeLot, lots)):
         rows = list(rows)
@@ -221,3 +229,33 @@ def _devices(ctx: Context, net: ClinicNet, rng: random.Random, created: dt.datet
             when = getattr(row, "created_at", None) or created
             ctx.audit.add(when, admin.who(), Action.CREATE, model._meta.label_lower, row.pk,
                           data={"synthetic": True})
+
+
+CLINICAL = (Role.PHYSICIAN, Role.NURSE_PRACTITIONER, Role.REGISTERED_NURSE,
+            Role.MEDICAL_AESTHETICIAN)
+
+
+def _hours(ctx: Context, net: ClinicNet, created: dt.datetime) -> None:
+    """Weekly hours: clinicians Monday-Friday or Tuesday-Saturday, rotating over the
+    locations by weekday (physicians a little longer, so they can supervise); the front
+    desk at one location. Every clinic is closed on Sunday."""
+    from puncta.scheduling.models import WorkingHours
+
+    admin = net.staff[Role.CLINIC_ADMIN][0].who()
+    locs = net.locations
+    rows = []
+    for i, s in enumerate(net.role(*CLINICAL, Role.FRONT_DESK)):
+        days = range(0, 5) if i % 3 else range(1, 6)
+        start, end = (dt.time(8), dt.time(20)) if s.role == Role.PHYSICIAN else (
+            dt.time(8, 30), dt.time(19))
+        for w in days:
+            loc = locs[(i + w) % len(locs)] if s.role != Role.FRONT_DESK else \
+                locs[i % len(locs)]
+            rows.append(WorkingHours(membership_id=s.membership_id, location_id=loc.pk,
+                                     weekday=w, start=start, end=end, on_site=True))
+            net.hours[(s.membership_id, w)] = (loc.pk, start, end)
+    WorkingHours.objects.bulk_create(rows)
+    ctx.created(WorkingHours, len(rows))
+    for row in rows:
+        ctx.audit.add(created, admin, Action.CREATE, "scheduling.workinghours", row.pk,
+                      data={"weekday": row.weekday, "location": row.location_id})

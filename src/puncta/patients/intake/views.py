@@ -81,7 +81,8 @@ def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "patients/intake_unavailable.html", status=410)
     response = link.response
     patient = response.patient
-    translation.activate(request.GET.get("lang") or patient.preferred_language)
+    lang = request.GET.get("lang")
+    translation.activate(lang if lang in ("en", "fr") else patient.preferred_language)
     actor = Actor(label="patient (intake link)", clinic_id=patient.clinic_id,
                   ip=client_ip(request))
     if request.method == "GET":
