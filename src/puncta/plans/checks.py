@@ -23,10 +23,15 @@ def authority_for(jurisdiction: str) -> str:
     return "FDA" if jurisdiction.startswith("US") else "HC"
 
 
-def patient_facts(patient: Patient, on: dt.date) -> dict[str, Any]:
-    intake = intake_submitted(patient)
+def patient_facts(patient: Patient, on: dt.date,
+                  answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The rules' patient facts from the last submitted intake (pass ``answers`` when the
+    caller already read them)."""
+    if answers is None:
+        intake = intake_submitted(patient)
+        answers = intake.answers if intake else {}
     facts, _ = to_rules_patient(birth_date=patient.date_of_birth, phototype=patient.phototype,
-                                answers=intake.answers if intake else {}, on=on)
+                                answers=answers, on=on)
     return facts
 
 

@@ -54,7 +54,10 @@ class Calendar:
             return
         self._loaded.add((day, tz))
         lo, hi = day_bounds(day, tz)
+        # Appointments never run past midnight, so those touching the day start within a
+        # day before it: a range on (clinic, start), which the index serves.
         rows = (Appointment.objects.filter(clinic=self.clinic, status__in=LIVE,
+                                           start__gte=lo - dt.timedelta(days=1),
                                            start__lt=hi, end__gt=lo)
                 .exclude(pk__in=self.ignore)
                 .values_list("room_id", "practitioner_id", "device_id", "start", "treat_start",

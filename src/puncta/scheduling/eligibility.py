@@ -10,6 +10,7 @@ from puncta import rules
 from puncta.accounts.models import Membership
 from puncta.devices.models import Device
 from puncta.devices.selectors import device_rules_facts
+from puncta.patients.intake.selectors import intake_submitted
 from puncta.plans.checks import patient_facts, settings_for
 from puncta.plans.models import TreatmentPlan
 
@@ -30,6 +31,8 @@ class Eligibility:
                       for z in plan.zones.all()]
         self.previous = sorted(previous or [])
         self._facts: dict[dt.date, dict[str, Any]] = {}
+        intake = intake_submitted(self.patient)
+        self._answers: dict[str, Any] = intake.answers if intake else {}
         self._cache: dict[tuple[str, bool, int | None, dt.date], rules.SessionDecision] = {}
 
     def decide(self, practitioner: Membership, supervisor: Membership | None,
@@ -37,7 +40,7 @@ class Eligibility:
         key = (practitioner.role, supervisor is not None, device.pk if device else None, on)
         if key not in self._cache:
             if on not in self._facts:
-                self._facts[on] = patient_facts(self.patient, on)
+                self._facts[on] = patient_facts(self.patient, on, self._answers)
             proposal = rules.proposal_from_dict({
                 "on": on.isoformat(),
                 "jurisdiction": self.patient.clinic.jurisdiction,

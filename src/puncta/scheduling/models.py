@@ -120,6 +120,7 @@ class Appointment(models.Model):
         ordering = ["start"]
         indexes = [
             models.Index(fields=["location", "start"], name="appt_location_start"),
+            models.Index(fields=["clinic", "start"], name="appt_clinic_start"),
             models.Index(fields=["practitioner", "start"], name="appt_practitioner_start"),
             models.Index(fields=["patient", "start"], name="appt_patient_start"),
             models.Index(fields=["series", "session_number"], name="appt_series"),
