@@ -36,9 +36,13 @@ BIN = Path(sys.executable).parent
 # every re-login (a client signs in again every ~200 requests).
 MIX = [("dashboard", 8), ("patient_search", 18), ("patient_list", 5), ("patient_page", 25),
        ("screening_page", 5), ("consent_page", 5), ("api_list", 10), ("api_read", 16),
-       ("api_readiness", 8)]
-# Later: ("calendar_week", ...), ("series_proposal", ...), ("chart_draft_save", ...)
-# when scheduling and charting land.
+       ("api_readiness", 8), ("calendar_week", 6), ("series_proposal", 3),
+       ("chart_draft_save", 4)]
+# series_proposal (GET /api/v1/plans/{id}/proposal) is followed, when it proposes a slot,
+# by booking (POST /api/v1/plans/{id}/appointments with that slot): a write, measured
+# as its own operation. chart_draft_save is PATCH /api/v1/charts/{id} (the API's autosave
+# with the version it last saw). Writes: booking, chart_draft_save.
+WRITES = {"booking", "chart_draft_save"}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -79,6 +83,10 @@ class Workload:
     names: dict[int, list[str]]
     tokens: dict[int, str]
     password: str
+    # per clinic: plans made for the bench to book, draft charts to autosave, a week
+    plans: dict[int, list[int]] = field(default_factory=dict)
+    drafts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    weeks: dict[int, list[str]] = field(default_factory=dict)
 
 
 def workload(args: argparse.Namespace) -> Workload:
@@ -114,7 +122,72 @@ def workload(args: argparse.Namespace) -> Workload:
         nurse = next(m for m in members if m.clinic_id == clinic_id
                      and m.role == "registered_nurse")
         tokens[clinic_id] = ApiToken.issue(nurse, "bench")[1]
-    return Workload(users, patients, names, tokens, args.password)
+    wl = Workload(users, patients, names, tokens, args.password)
+    care_workload(wl, members)
+    return wl
+
+
+def care_workload(wl: Workload, members: list[Any]) -> None:
+    """Per clinic: 60 new plans for treatable, consented patients (to propose and book),
+    30 draft charts started on booked appointments (to autosave), weeks to show."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from puncta.audit.services import Actor
+    from puncta.charting.models import Chart
+    from puncta.charting.services import chart_start
+    from puncta.consent.gate import treatment_gate
+    from puncta.patients.models import Screening
+    from puncta.plans.services import plan_save
+    from puncta.scheduling.models import Appointment
+
+    today = timezone.localdate()
+    for clinic_id in sorted(wl.patients):
+        doctor = next(m for m in members if m.clinic_id == clinic_id and m.role == "physician")
+        nurse = next(m for m in members if m.clinic_id == clinic_id
+                     and m.role == "registered_nurse")
+        actor = Actor(user=doctor.user, role=doctor.role, clinic_id=clinic_id)
+        candidates = (Screening.objects.filter(
+            patient__clinic_id=clinic_id, superseded_at__isnull=True, result="clear",
+            valid_until__gte=today + dt.timedelta(days=30))
+            .exclude(patient__plans__isnull=False).select_related("patient__clinic")
+            .order_by("patient_id")[:400])
+        plans = []
+        for s in candidates:
+            if treatment_gate(s.patient, today):
+                continue
+            plan = plan_save(actor=actor, patient=s.patient, indication="fine_lines",
+                             severity="mild", start=today + dt.timedelta(days=3),
+                             device_type="pen", goals="bench", numbing_minutes=30,
+                             zones=[("forehead", Decimal("0.50"), 3)])
+            if plan.bookable:
+                plans.append(plan.pk)
+            if len(plans) >= 60:
+                break
+        wl.plans[clinic_id] = plans
+        booked = (Appointment.objects.filter(clinic_id=clinic_id, status="booked", chart=None,
+                                             kind="treatment").order_by("start")[:30])
+        nactor = Actor(user=nurse.user, role=nurse.role, clinic_id=clinic_id)
+        drafts = []
+        for a in booked:
+            chart = chart_start(actor=nactor, appointment=a)
+            c = Chart.objects.get(pk=chart.pk)
+            body = {k: c.content.get(k) for k in ("today", "photos_taken", "cleansing",
+                                                   "numbing", "zones", "topicals", "notes")}
+            body.update(practitioner_id=c.practitioner_id, supervisor_id=c.supervisor_id,
+                        device_id=c.device_id, lot_number=c.content.get("lot_number", ""))
+            drafts.append({"id": c.pk, "version": c.version, "body": body})
+        wl.drafts[clinic_id] = drafts
+        first = Appointment.objects.filter(clinic_id=clinic_id).order_by("start").first()
+        weeks = []
+        if first is not None:
+            day = max(first.start.date(), today - dt.timedelta(days=365))
+            while day <= today + dt.timedelta(days=90):
+                weeks.append(day.isoformat())
+                day += dt.timedelta(days=7)
+        wl.weeks[clinic_id] = weeks or [today.isoformat()]
 
 
 # --- the HTTP client ------------------------------------------------------------------
@@ -169,7 +242,12 @@ class Stats:
     queries: dict[str, list[int]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
+    refusals: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_refusal(self, op: str) -> None:
+        with self.lock:
+            self.refusals[op] = self.refusals.get(op, 0) + 1
 
     def add(self, op: str, seconds: float, status: int, queries: str | None) -> None:
         with self.lock:
@@ -188,6 +266,12 @@ def client_loop(n: int, wl: Workload, port: int, proxy: bool, deadline: float,
     rng = random.Random(n)
     username, clinic = wl.users[n % len(wl.users)]
     ids, names, token = wl.patients[clinic], wl.names[clinic], wl.tokens[clinic]
+    # This client's share of the clinic's plans and drafts (no two clients share one).
+    share = max(1, sum(1 for _, c in wl.users if c == clinic))
+    nth = sum(1 for _, c in wl.users[:n] if c == clinic)
+    plans = wl.plans.get(clinic, [])[nth::share]
+    drafts = wl.drafts.get(clinic, [])[nth::share]
+    weeks = wl.weeks.get(clinic, [])
     session = Session(port, proxy)
     ops, weights = zip(*MIX, strict=True)
     done = 0
@@ -199,6 +283,9 @@ def client_loop(n: int, wl: Workload, port: int, proxy: bool, deadline: float,
         done += 1
         op = rng.choices(ops, weights)[0]
         pid = ids[rng.randrange(len(ids))]
+        if op in ("series_proposal", "chart_draft_save", "calendar_week"):
+            care_op(op, rng, session, token, plans, drafts, weeks, stats)
+            continue
         api = op.startswith("api_")
         path = {
             "dashboard": "/", "patient_list": "/patients/",
@@ -224,6 +311,66 @@ def client_loop(n: int, wl: Workload, port: int, proxy: bool, deadline: float,
         except OSError:
             status, h = 0, {}
         stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+
+
+def _api(session: Session, method: str, path: str, token: str, body: Any = None
+         ) -> tuple[int, bytes, dict[str, str]]:
+    saved, session.cookies = session.cookies, {}
+    try:
+        return session.request(method, path, None if body is None else json.dumps(body),
+                               {"Authorization": f"Bearer {token}",
+                                "Content-Type": "application/json"})
+    finally:
+        session.cookies = saved
+
+
+def care_op(op: str, rng: random.Random, session: Session, token: str, plans: list[int],
+            drafts: list[dict[str, Any]], weeks: list[str], stats: Stats) -> None:
+    """calendar week (web), series proposal then booking of its first slot (API), chart
+    draft autosave (API PATCH with the version last seen)."""
+    t = time.perf_counter()
+    try:
+        if op == "calendar_week":
+            status, _, h = session.request("GET", f"/calendar/?date={rng.choice(weeks)}")
+            if status == 302:
+                status = 598
+            stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+        elif op == "series_proposal":
+            if not plans:
+                return
+            plan = plans[rng.randrange(len(plans))]
+            status, body, h = _api(session, "GET", f"/api/v1/plans/{plan}/proposal", token)
+            stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+            if status != 200:
+                return
+            todo = [p for p in json.loads(body) if p["slot"] and not p["appointment"]]
+            if not todo:
+                plans.remove(plan)  # fully booked
+                return
+            p = todo[0]
+            s = p["slot"]
+            t = time.perf_counter()
+            status, _, h = _api(session, "POST", f"/api/v1/plans/{plan}/appointments", token, {
+                "number": p["number"], "start": s["start"],
+                "practitioner_id": s["practitioner_id"], "room_id": s["room_id"],
+                "device_id": s["device_id"], "supervisor_id": s["supervisor_id"]})
+            # 422 slot.taken: another client booked it between proposal and booking.
+            stats.add("booking", time.perf_counter() - t, 0 if status >= 500 else
+                      (200 if status == 422 else status), h.get("x-puncta-queries"))
+            if status == 422:
+                stats.add_refusal("booking")
+        elif op == "chart_draft_save":
+            if not drafts:
+                return
+            d = drafts[rng.randrange(len(drafts))]
+            body = {**d["body"], "version": d["version"],
+                    "notes": f"bench autosave {rng.randrange(10**6)}"}
+            status, data, h = _api(session, "PATCH", f"/api/v1/charts/{d['id']}", token, body)
+            stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+            if status == 200:
+                d["version"] = json.loads(data)["version"]
+    except OSError:
+        stats.add(op, time.perf_counter() - t, 0, None)
 
 
 # --- server and memory ----------------------------------------------------------------
@@ -335,6 +482,11 @@ def explain(wl: Workload) -> dict[str, dict[str, Any]]:
             "api_list": (api, f"/api/v1/patients?q={name}"),
             "api_read": (api, f"/api/v1/patients/{pid}"),
             "api_readiness": (api, f"/api/v1/patients/{pid}/readiness")}
+    weeks = wl.weeks.get(clinic) or []
+    if weeks:
+        urls["calendar_week"] = (web, f"/calendar/?date={weeks[len(weeks) // 2]}")
+    if wl.plans.get(clinic):
+        urls["series_proposal"] = (api, f"/api/v1/plans/{wl.plans[clinic][-1]}/proposal")
     out = {}
     pg = connection.vendor == "postgresql"
     for op, (client, url) in urls.items():
@@ -415,7 +567,7 @@ def main() -> None:
     server.wait(timeout=15)
 
     ops = {}
-    for op in ["login", *(o for o, _ in MIX)]:
+    for op in ["login", *(o for o, _ in MIX), "booking"]:
         lat = stats.latencies.get(op, [])
         q = stats.queries.get(op, [])
         ops[op] = {
@@ -423,17 +575,25 @@ def main() -> None:
             "p50_ms": pct(lat, 50) * 1000, "p95_ms": pct(lat, 95) * 1000,
             "p99_ms": pct(lat, 99) * 1000, "rps": len(lat) / elapsed,
             "queries_min": min(q) if q else None, "queries_max": max(q) if q else None,
+            "refused": stats.refusals.get(op, 0),
         }
-    reads = [v for k, v in stats.latencies.items() if k != "login" for v in v]
+    reads = [v for k, v in stats.latencies.items() if k not in {"login", *WRITES}
+             for v in v]
+    writes = [v for k, v in stats.latencies.items() if k in WRITES for v in v]
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "database": vendor, "patients": size,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "mode": args.mode, "clients": args.clients, "workers": args.workers,
         "seconds": round(elapsed, 1), "operations": ops,
-        "total": {"requests": len(reads) + len(stats.latencies.get("login", [])),
-                  "errors": sum(stats.errors.values()), "read_rps": len(reads) / elapsed,
+        "total": {"requests": len(reads) + len(writes)
+                  + len(stats.latencies.get("login", [])),
+                  "errors": sum(stats.errors.values()), "read_requests": len(reads),
+                  "read_rps": len(reads) / elapsed,
                   "read_p50_ms": pct(reads, 50) * 1000, "read_p95_ms": pct(reads, 95) * 1000,
-                  "read_p99_ms": pct(reads, 99) * 1000},
+                  "read_p99_ms": pct(reads, 99) * 1000,
+                  "write_requests": len(writes), "write_p50_ms": pct(writes, 50) * 1000,
+                  "write_p95_ms": pct(writes, 95) * 1000,
+                  "write_p99_ms": pct(writes, 99) * 1000},
         "server_peak_rss_mib": peak[0] / 2**20, "error_samples": stats.error_samples,
     }
     floor = raw_floor(wl)
@@ -460,8 +620,12 @@ def print_table(r: dict[str, Any]) -> None:
         print(f"{op:<16}{v['requests']:>9}{v['errors']:>7}{v['p50_ms']:>9.1f}"
               f"{v['p95_ms']:>9.1f}{v['p99_ms']:>9.1f}{v['rps']:>8.1f}{qs:>9}")
     t = r["total"]
-    print(f"{'reads (all)':<16}{t['requests']:>9}{t['errors']:>7}{t['read_p50_ms']:>9.1f}"
+    reads = t.get("read_requests", t["requests"])
+    print(f"{'reads (all)':<16}{reads:>9}{t['errors']:>7}{t['read_p50_ms']:>9.1f}"
           f"{t['read_p95_ms']:>9.1f}{t['read_p99_ms']:>9.1f}{t['read_rps']:>8.1f}")
+    if t.get("write_requests"):
+        print(f"{'writes (all)':<16}{t['write_requests']:>9}{'':>7}{t['write_p50_ms']:>9.1f}"
+              f"{t['write_p95_ms']:>9.1f}{t['write_p99_ms']:>9.1f}")
     f = r["patient_page_raw_floor"]
     print(f"server peak RSS (master+workers): {r['server_peak_rss_mib']:.0f} MiB")
     print(f"patient page raw SQL floor p50 {f['raw_p50_ms']:.2f} ms; app in-process p50 "

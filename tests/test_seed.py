@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 from collections import Counter
 
 import pytest
@@ -12,17 +13,22 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from puncta import rules
 from puncta.accounts.models import Membership, User
 from puncta.accounts.roles import Role
 from puncta.audit.models import AuditChainHead, AuditEvent
 from puncta.audit.services import SYSTEM, record
 from puncta.audit.verify import verify_chain
+from puncta.charting.models import Amendment, Chart, ChartStatus
+from puncta.charting.services import sha256_of
 from puncta.clinics.models import Clinic, Location, Room
 from puncta.consent.models import Consent, ConsentTemplate
-from puncta.devices.models import CartridgeLot, Device
+from puncta.devices.models import CartridgeLot, Device, LotDraw
 from puncta.patients.intake.answers import parse
 from puncta.patients.intake.services import _as_form
 from puncta.patients.models import IntakeResponse, IntakeStatus, Patient, Screening, fold
+from puncta.plans.models import TreatmentPlan
+from puncta.scheduling.models import LIVE, Appointment, PatientMessage, WorkingHours
 from puncta.synth.base import BENCH_PASSWORD, SeedConfig, SeedError
 from puncta.synth.generator import generate
 
@@ -55,6 +61,16 @@ def fingerprint() -> dict[str, object]:
             "superseded_at")),  # decision_sha256 covers database ids: not compared
         "consents": sorted(Consent.objects.values_list(
             "patient__mrn", "template__procedure", "document_sha256", "signed_at")),
+        "plans": sorted(TreatmentPlan.objects.values_list(
+            "patient__mrn", "indication", "severity", "start", "verdict", "status")),
+        "appointments": sorted(Appointment.objects.values_list(
+            "patient__mrn", "session_number", "status", "start", "end", "room__name",
+            "practitioner__user__username", "supervisor__user__username",
+            "device__serial_number")),
+        "charts": sorted((c.patient.mrn, c.on, c.status, c.verdict, str(c.content))
+                         for c in Chart.objects.select_related("patient")),
+        "messages": sorted(Counter(PatientMessage.objects.values_list("kind", "status")
+                                   ).items()),
         "audit": sorted(Counter(AuditEvent.objects.values_list("object_type", "action")
                                 ).items()),
     }
@@ -148,3 +164,77 @@ def test_command_prints_summary_rate_and_password():
     with pytest.raises(CommandError):
         call_command("seed", "--patients", "3", "--seed", "5", "--no-progress",
                      stdout=io.StringIO())
+
+
+CARE_SEED = {"patients": 60, "years": 2}
+
+
+def _local_day(a: Appointment) -> dt.date:
+    import zoneinfo
+
+    return a.start.astimezone(zoneinfo.ZoneInfo(a.location.time_zone)).date()
+
+
+def test_care_history_plans_series_charts():
+    generate(tiny(**CARE_SEED))
+    assert TreatmentPlan.objects.exists() and Appointment.objects.exists()
+    assert Chart.objects.exists() and WorkingHours.objects.exists()
+    statuses = set(Appointment.objects.values_list("status", flat=True))
+    assert {"completed", "booked"} <= statuses
+    # No two live appointments overlap on a room, practitioner or device.
+    live = list(Appointment.objects.filter(status__in=LIVE))
+    for resource, lo in (("room_id", "start"), ("practitioner_id", "treat_start"),
+                         ("device_id", "treat_start")):
+        by: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+        for a in live:
+            by.setdefault(getattr(a, resource), []).append((getattr(a, lo), a.end))
+        for intervals in by.values():
+            intervals.sort()
+            for (_, end), (start, _) in itertools.pairwise(intervals):
+                assert start >= end, resource
+    # Every completed appointment has a signed chart with the rules' answer and its hash.
+    for a in Appointment.objects.filter(status="completed").select_related("chart"):
+        chart = a.chart
+        assert chart.status in (ChartStatus.FINAL, ChartStatus.PENDING_COSIGN)
+        assert chart.verdict in ("allow", "review") and chart.rules_version
+        assert chart.sha256 == sha256_of(chart.signed_content)
+        assert chart.lot_draw.reference == f"chart:{chart.pk}"
+        if chart.cosign_required and chart.status == ChartStatus.FINAL:
+            assert chart.cosigned_by_id is not None
+        assert chart.practitioner_id == a.practitioner_id
+    assert Appointment.objects.filter(status="booked").exclude(chart=None).count() == 0
+    # Sessions sit inside their windows, counted from the previous session's actual date.
+    for plan in TreatmentPlan.objects.all():
+        appts = list(Appointment.objects.filter(series_id=plan.pk, status__in=LIVE)
+                     .select_related("location").order_by("session_number"))
+        days = [_local_day(a) for a in appts]
+        assert [a.session_number for a in appts] == list(range(1, len(appts) + 1))
+        for i, day in enumerate(days):
+            w = rules.plan_course(plan.indication, plan.severity, start=plan.start,
+                                  done=days[:i]).sessions[i]
+            assert w.earliest <= day <= w.latest
+        if plan.verdict == "review" and appts:
+            assert plan.approved_at is not None
+    # Supervision: where the rules asked for it, a physician is on the appointment.
+    for a in Appointment.objects.exclude(supervisor=None).select_related("supervisor"):
+        assert a.supervisor.role == "physician"
+        assert a.supervisor_id != a.practitioner_id
+    # Lot counts add up; draws come from lots received before and unexpired at use.
+    for lot in CartridgeLot.objects.all():
+        draws = LotDraw.objects.filter(lot=lot)
+        assert lot.quantity_left == lot.quantity_received - draws.count()
+        assert not draws.filter(on__lt=lot.received_on).exists()
+        assert not draws.filter(on__gt=lot.expiry).exists()
+    # Reminders: sent (or skipped) in the past, queued for the future.
+    assert PatientMessage.objects.filter(status__in=["sent", "skipped"],
+                                         send_after__date__gte=TODAY).count() == 0
+    assert PatientMessage.objects.filter(status="queued").exists()
+    assert verify_chain().ok
+    assert AuditEvent.objects.filter(object_type="charting.chart").exists()
+
+
+def test_care_history_is_deterministic():
+    first = generate_and_forget(tiny(seed=21, **CARE_SEED))
+    second = generate_and_forget(tiny(seed=21, batch_size=13, **CARE_SEED))
+    assert first["charts"] and first == second
+    assert Amendment.objects.count() == 0  # rolled back

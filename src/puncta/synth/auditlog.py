@@ -43,6 +43,8 @@ class AuditWriter:
             object_id: Any = "", *, patient_id: int | None = None, reason: str = "",
             data: dict[str, Any] | None = None) -> None:
         self._seq += 1
+        if at.utcoffset():  # the chain hashes the time as read back: in UTC
+            at = at.astimezone(dt.UTC)
         self.pending.append((at, self._seq, who, str(action), object_type, str(object_id),
                              patient_id, reason, data or {}))
 

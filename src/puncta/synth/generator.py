@@ -56,8 +56,7 @@ class Summary:
         for label, n in sorted(self.counts.items()):
             out.append(f"  {label:<28} {n:>10,}")
         out.append(f"  {'audit.AuditEvent':<28} {self.audit_events:>10,}")
-        screened = sum(v for k, v in self.results.items()
-                       if k not in {"not_screened", "awaiting_review"})
+        screened = sum(self.results.get(k, 0) for k in ("clear", "review", "not_candidate"))
         if screened:
             shares = ", ".join(
                 f"{k} {self.results.get(k, 0) / screened:.1%}"
@@ -70,6 +69,14 @@ class Summary:
             out.append(f"Rules engine asked {self.cache_misses:,} times for {total:,} "
                        f"screenings (cache by answer pattern: {self.cache_hits / total:.0%} "
                        "hits).")
+        asked, cached = self.results.get("care_rules_asked", 0), self.results.get(
+            "care_rules_cached", 0)
+        if asked + cached:
+            out.append(f"Care: rules engine asked {asked:,} times for {asked + cached:,} plan, "
+                       f"session and numbing decisions ({cached / (asked + cached):.0%} "
+                       f"cached); sessions not placed in their window "
+                       f"{self.results.get('sessions_unplaced', 0):,}, refused on the day "
+                       f"{self.results.get('sessions_refused_at_chart', 0):,}.")
         out.append("Clinics:")
         for c in self.clinics:
             out.append(f"  id {c['id']:<5} {c['name']} ({c['jurisdiction']}): "
@@ -80,6 +87,10 @@ class Summary:
 
 def generate(cfg: SeedConfig) -> Summary:
     ctx = Context(cfg)
+    for stage in PATIENT_STAGES:
+        reset = getattr(stage, "reset", None)
+        if reset is not None:
+            reset()
     started = time.perf_counter()
     ctx.pools = Pools.build(cfg.seed)
     with transaction.atomic():
@@ -104,6 +115,10 @@ def generate(cfg: SeedConfig) -> Summary:
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     seconds = time.perf_counter() - started
+    care = next((s.rules for s in PATIENT_STAGES if hasattr(s, "rules")), None)
+    if care is not None:
+        ctx.results["care_rules_asked"] = care.misses
+        ctx.results["care_rules_cached"] = care.hits
     return Summary(
         cfg=cfg, seconds=seconds, counts=dict(ctx.counts), results=dict(ctx.results),
         audit_events=ctx.audit.written, cache_hits=ctx.screener.hits,

@@ -26,6 +26,7 @@ from puncta.patients.models import (
 from . import fastdb
 from .auditlog import Who
 from .base import Batch, Context, PatientRow, Staff, at_time
+from .care import CareStage
 from .people import (
     CONCERNS,
     PHOTOTYPES,
@@ -296,8 +297,6 @@ class ConsentStage:
                               data={"withdrawn": True})
 
 
-# The order a patient's history is built in. When plans, scheduling and charting land,
-# add PlanStage (course from rules.plan_course), AppointmentStage (series within
-# rules.session_windows) and ChartStage (per-zone depths checked by rules.check_session,
-# cartridge draws from net.lots) here, after ConsentStage.
-PATIENT_STAGES = (PatientsStage(), IntakeScreeningStage(), ConsentStage())
+# The order a patient's history is built in: records, intake and screening, consents,
+# then care (plans, appointment series with reminders, signed charts: ``care.CareStage``).
+PATIENT_STAGES = (PatientsStage(), IntakeScreeningStage(), ConsentStage(), CareStage())

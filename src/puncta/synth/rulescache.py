@@ -86,13 +86,17 @@ class RulesCache:
     def session(self, *, jurisdiction: str, washout: int, patient: PatientFacts,
                 indication: str, severity: str, zones: Zones, on: dt.date, role: str,
                 supervisor: dict[str, Any] | None, device: Any,
-                previous: list[dt.date]) -> rules.SessionDecision:
+                previous: list[dt.date], interval: tuple[int, int]
+                ) -> rules.SessionDecision:
         """As booking and charting ask it: the real role, supervisor and device."""
         last = max(previous) if previous else None
         gap = (on - last).days if last else None
+        # Inside the protocol's interval the spacing yields no finding: one key for all.
+        spacing: Any = None if gap is None else (
+            "ok" if interval[0] <= gap <= interval[1] else (gap, len(previous), last))
         key = ("session", jurisdiction, washout, patient.key, on if patient.dated else None,
                indication, severity, zones, role, supervisor is not None,
-               device.model_name, gap, len(previous))
+               device.model_name, spacing)
         device_facts = self._devices.get(device.model_name)
         if device_facts is None:
             device_facts = self._devices[device.model_name] = device_rules_facts(device, on)
