@@ -147,3 +147,14 @@ def test_dst_transitions_keep_wall_clock_time(personas, clinic_ready, monkeypatc
         assert local.time() == dt.time(8, 30)  # 30 min numbing before the 9:00 treatment
         assert appt.treat_start.astimezone(dt.UTC).hour == expected_utc_hour
         assert appt.treat_start.astimezone(TZ).time() == dt.time(9, 0)
+
+
+def test_sessions_keep_their_order_even_with_override(personas, plan, frozen_today):
+    proposal = propose_series(plan)
+    first = services.book(actor_of(personas.front_desk), _request(plan, proposal[0].slot, 1))
+    same_day = services.Request(plan=plan, number=2, start=first.start + dt.timedelta(hours=3),
+                                practitioner=personas.physician, room=first.room,
+                                device=first.device, override_reason="Patient insists")
+    with pytest.raises(services.BookingRefused) as exc:
+        services.book(actor_of(personas.physician), same_day)
+    assert "series.order" in [r.code for r in exc.value.refusals]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -134,7 +135,7 @@ def _out(chart: Chart) -> dict[str, Any]:
         "amendments": [{"number": a.number, "reason": a.reason, "before": a.before,
                         "after": a.after, "changed": a.changed, "verdict": a.verdict,
                         "sha256": a.sha256, "by": str(a.by), "at": a.at.isoformat()}
-                       for a in chart.amendments.select_related("by")],
+                       for a in chart.amendments.all()],  # prefetched with their authors
     }
 
 
@@ -143,7 +144,9 @@ def _problem(exc: services.ChartError, status: int = 409) -> Status:
 
 
 def _fresh(request: HttpRequest, pk: int) -> Chart:
-    return selectors.chart_get(request.clinic.pk, pk)
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    prefetch_related_objects([chart], "amendments__by")
+    return chart
 
 
 @router.get("/charts/{chart_id}", response=ChartOut)

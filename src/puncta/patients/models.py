@@ -111,6 +111,7 @@ class Patient(models.Model):
         return f"{self.family_name}, {self.given_name}"
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.mrn = self.mrn.strip().upper()
         self.search_name = fold(f"{self.given_name} {self.family_name}")
         self.phone_digits = digits(self.phone)
         super().save(*args, **kwargs)

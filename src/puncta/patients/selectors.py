@@ -49,4 +49,5 @@ def patient_search(clinic_id: int, query: str) -> QuerySet[Patient]:
     condition = Q()
     for word in fold(query).split()[:5]:
         condition &= Q(search_name__contains=word)
-    return qs.filter(condition | Q(mrn__iexact=query))
+    # Exact (upper-case) MRN so PostgreSQL can OR the trigram index with the MRN index.
+    return qs.filter(condition | Q(mrn=query.upper()))

@@ -13,8 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from puncta.accounts.models import Membership
 from puncta.clinics.models import Clinic, Location, Room
 from puncta.devices.models import Device
@@ -49,19 +47,45 @@ class Calendar:
         self._time_off: dict[int, list[Interval]] = defaultdict(list)
         self._time_off_loaded = False
 
+    # Days are loaded one at a time: a busy clinic has ~150 appointments a day, and a
+    # search that finds its slot on the target day should not pay for the week around it
+    # (measured: 7-day blocks doubled the proposal's latency for a third fewer queries).
+    BLOCK_DAYS = 1
+
     def load_day(self, day: dt.date, tz: str) -> None:
-        if (day, tz) in self._loaded:
+        """Make sure ``day`` is loaded."""
+        if (day, tz) not in self._loaded:
+            self.load_around([day], tz)
+
+    def load_around(self, days: Iterable[dt.date], tz: str) -> None:
+        """Load ``days`` (with BLOCK_DAYS around each) in a single query, one range per
+        run of days, ORed; days already loaded are skipped."""
+        half = self.BLOCK_DAYS // 2
+        wanted = sorted({d + dt.timedelta(days=i) for d in days for i in range(-half, half + 1)}
+                        - {d for d, z in self._loaded if z == tz})
+        if not wanted:
             return
-        self._loaded.add((day, tz))
-        lo, hi = day_bounds(day, tz)
-        # Appointments never run past midnight, so those touching the day start within a
-        # day before it: a range on (clinic, start), which the index serves.
-        rows = (Appointment.objects.filter(clinic=self.clinic, status__in=LIVE,
-                                           start__gte=lo - dt.timedelta(days=1),
-                                           start__lt=hi, end__gt=lo)
+        runs: list[list[dt.date]] = []
+        for d in wanted:
+            if runs and d - runs[-1][-1] == dt.timedelta(days=1):
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        base = (Appointment.objects.filter(clinic=self.clinic, status__in=LIVE).order_by()
                 .exclude(pk__in=self.ignore)
                 .values_list("room_id", "practitioner_id", "device_id", "start", "treat_start",
                              "end"))
+        parts = []
+        for run in runs:
+            lo, _ = day_bounds(run[0], tz)
+            _, hi = day_bounds(run[-1], tz)
+            # Appointments never run past midnight, so those touching a day start within
+            # a day before it: a range on (clinic, start), which the index serves. Runs
+            # are joined with UNION ALL, not OR, so each keeps its index range scan.
+            parts.append(base.filter(start__gte=lo - dt.timedelta(days=1), start__lt=hi,
+                                     end__gt=lo))
+        self._loaded.update((d, tz) for d in wanted)
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         for room, pr, dev, start, treat, end in rows:
             self.add(room, pr, dev, start, treat, end)
 
@@ -134,10 +158,7 @@ def clinic_resources(clinic: Clinic, device_type: str) -> tuple[
     devices = list(Device.objects.select_related("licence").filter(
         clinic=clinic, status="in_service", kind=device_type).order_by("id"))
     rooms: dict[int, list[Room]] = defaultdict(list)
-    for room in Room.objects.filter(location__clinic=clinic, is_active=True).order_by("id"):
+    for room in (Room.objects.select_related("location")
+                 .filter(location__clinic=clinic, is_active=True).order_by("id")):
         rooms[room.location_id].append(room)
     return members, physicians, devices, rooms
-
-
-def room_filter(location_ids: list[int]) -> Q:
-    return Q(location_id__in=location_ids)

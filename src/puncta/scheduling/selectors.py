@@ -39,7 +39,9 @@ def calendar(location: Location, first: dt.date, last: dt.date) -> QuerySet[Appo
     lo, _ = day_bounds(first, location.time_zone)
     _, hi = day_bounds(last, location.time_zone)
     return (Appointment.objects.select_related(*RELATED)
-            .filter(location=location, start__lt=hi, end__gt=lo)
+            # sessions never cross midnight: a lower bound on start lets the index serve it
+            .filter(location=location, start__gte=lo - dt.timedelta(days=1), start__lt=hi,
+                    end__gt=lo)
             .exclude(status="cancelled").order_by("start"))
 
 

@@ -52,7 +52,14 @@ def _tz(location: Location) -> dt.tzinfo:
 
 
 def course_windows(plan: TreatmentPlan, dates: list[dt.date]) -> rules.Course:
-    return rules.plan_course(plan.indication, plan.severity, start=plan.start, done=dates)
+    """The course's windows counted from the sessions' actual dates. Dates that do not
+    follow the one before (data from before the booking check refused it) are read as the
+    next day, rather than failing: session numbers stay aligned with their windows."""
+    ordered: list[dt.date] = []
+    for d in dates:
+        ordered.append(d if not ordered or d > ordered[-1]
+                       else ordered[-1] + dt.timedelta(days=1))
+    return rules.plan_course(plan.indication, plan.severity, start=plan.start, done=ordered)
 
 
 def _days(earliest: dt.date, target: dt.date, latest: dt.date, not_before: dt.date
@@ -73,8 +80,12 @@ class SlotFinder:
         self.calendar = Calendar(self.clinic, ignore=ignore or [])
         members, self.physicians, self.devices, self.rooms = clinic_resources(
             self.clinic, plan.device_type)
+        self.all_members = members
         self.members = [practitioner] if practitioner else members
-        self.locations = [location] if location else list(self.clinic.locations.all())
+        # Locations with rooms, read with the rooms (a location without rooms books nothing).
+        located = {rs[0].location.pk: rs[0].location for rs in self.rooms.values() if rs}
+        self.locations = [location] if location else sorted(located.values(),
+                                                            key=lambda loc: loc.name)
         self.zone_count = plan.zones.count()
         self.eligibility = Eligibility(plan)
         self.reasons: set[str] = set()
@@ -142,17 +153,28 @@ class SlotFinder:
 
 
 def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = None,
-                   location: Location | None = None, today: dt.date | None = None
-                   ) -> list[ProposedSession]:
+                   location: Location | None = None, today: dt.date | None = None,
+                   finder: SlotFinder | None = None) -> list[ProposedSession]:
     """Every session of the course: those booked or done as they are, the others with a
     proposed slot inside their window (each counted from the one before), or the reason
     none fits."""
     today = today or timezone.localdate()
     booked = {a.session_number: a for a in series_appointments(plan)}
-    finder = SlotFinder(plan, practitioner=practitioner, location=location)
+    finder = finder or SlotFinder(plan, practitioner=practitioner, location=location)
     dates: list[dt.date] = []
     out: list[ProposedSession] = []
     course = course_windows(plan, [])
+    # Predict each session's target (booked dates where known, else targets chained from
+    # the plan's start) and load the calendar around all of them in one query; a search
+    # that wanders further loads more as it goes.
+    predicted: list[dt.date] = []
+    for n in range(1, len(course.sessions) + 1):
+        w = course_windows(plan, predicted).sessions[n - 1]
+        appt = booked.get(n)
+        predicted.append(local_date(appt) if appt else max(w.target, today))
+    for loc in finder.locations:
+        finder.calendar.load_around([d for n, d in enumerate(predicted, 1)
+                                     if n not in booked], loc.time_zone)
     for n in range(1, len(course.sessions) + 1):
         window = course_windows(plan, dates).sessions[n - 1]
         earliest, latest = window.earliest, window.latest

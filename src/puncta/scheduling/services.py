@@ -96,8 +96,15 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
                 "Session %(n)s must be between %(a)s and %(b)s; outside its window it needs a "
                 "physician's override with a reason.") % {
                     "n": req.number, "a": earliest.isoformat(), "b": latest.isoformat()}))
-    previous = [local_date(a) for a in series_appointments(plan)
-                if a.pk != exclude and a.status == Status.COMPLETED]
+    siblings = [a for a in series_appointments(plan) if a.pk != exclude]
+    before = [local_date(a) for a in siblings if (a.session_number or 0) < req.number]
+    after = [local_date(a) for a in siblings if (a.session_number or 0) > req.number]
+    if (before and day <= max(before)) or (after and day >= min(after)):
+        # Even with an override, sessions of a course keep their order, one a day at most.
+        refusals.append(Refusal("series.order", _(
+            "Session %(n)s must fall after the session before it and before the one after "
+            "it.") % {"n": req.number}))
+    previous = [local_date(a) for a in siblings if a.status == Status.COMPLETED]
     decision = Eligibility(plan, previous).decide(req.practitioner, req.supervisor, req.device,
                                                   day)
     for f in decision.findings:

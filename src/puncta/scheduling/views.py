@@ -113,13 +113,18 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
                                                    practitioner.pk), ("location", location and
                                                                       location.pk)) if v)
         return redirect(f"{request.path}?{query}" if query else request.path)
-    proposal = propose_series(plan, practitioner=practitioner, location=location)
+    finder = SlotFinder(plan, practitioner=practitioner, location=location)
+    proposal = propose_series(plan, finder=finder)
     record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
     return render(request, "scheduling/series.html", {
         "plan": plan, "patient": plan.patient, "proposal": proposal,
         "timeline": selectors.timeline(proposal),
-        "practitioners": selectors.clinicians(request.clinic.pk),
-        "locations": request.clinic.locations.all(), "chosen": practitioner,
+        # the finder already read the clinicians and the locations with rooms
+        "practitioners": sorted(finder.all_members,
+                                key=lambda m: (m.user.last_name, m.user.first_name)),
+        "locations": sorted({r.location for rs in finder.rooms.values() for r in rs},
+                            key=lambda loc: loc.name),
+        "chosen": practitioner,
         "chosen_location": location,
     })
 
