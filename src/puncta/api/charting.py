@@ -9,10 +9,8 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import Field
 
-from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.charting import selectors, services
@@ -21,12 +19,10 @@ from puncta.patients import selectors as patient_selectors
 from puncta.plans.selectors import plan_get
 from puncta.scheduling.selectors import appointment_get
 
+from .auth import require
+
 router = Router(tags=["charting"])
 
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not has_perm(request.membership.role, perm):
-        raise HttpError(403, "Your role in this clinic does not allow this.")
 
 
 class ChartProblem(Schema):
@@ -151,7 +147,7 @@ def _fresh(request: HttpRequest, pk: int) -> Chart:
 
 @router.get("/charts/{chart_id}", response=ChartOut)
 def read_chart(request: HttpRequest, chart_id: int) -> dict[str, Any]:
-    _require(request, "chart.view")
+    require(request, "chart.view")
     chart = _fresh(request, chart_id)
     record(actor_from_request(request), Action.READ, chart, patient_id=chart.patient_id,
            data={"via": "api"})
@@ -160,7 +156,7 @@ def read_chart(request: HttpRequest, chart_id: int) -> dict[str, Any]:
 
 @router.get("/patients/{patient_id}/charts", response=list[ChartOut])
 def patient_charts(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
-    _require(request, "chart.view")
+    require(request, "chart.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     charts = list(selectors.charts_of_patient(request.clinic.pk, patient.pk)
                   .prefetch_related("amendments__by").select_related("signed_by",
@@ -173,7 +169,7 @@ def patient_charts(request: HttpRequest, patient_id: int) -> list[dict[str, Any]
 @router.post("/charts", response={201: ChartOut, 404: ChartProblem, 409: ChartProblem,
                                   422: ChartProblem})
 def create_chart(request: HttpRequest, payload: ChartCreate) -> Status:
-    _require(request, "chart.edit")
+    require(request, "chart.edit")
     actor = actor_from_request(request)
     try:
         if payload.appointment_id is not None:
@@ -196,7 +192,7 @@ def create_chart(request: HttpRequest, payload: ChartCreate) -> Status:
 @router.patch("/charts/{chart_id}", response={200: ChartOut, 404: ChartProblem,
                                               409: ChartProblem})
 def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> Status:
-    _require(request, "chart.edit")
+    require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     data = payload.dict()
     version = data.pop("version")
@@ -211,7 +207,7 @@ def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> S
 @router.post("/charts/{chart_id}/sign", response={200: ChartOut, 404: ChartProblem,
                                                   409: ChartProblem})
 def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> Status:
-    _require(request, "chart.edit")
+    require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     try:
         services.chart_sign(actor=actor_from_request(request), chart=chart,
@@ -224,7 +220,7 @@ def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> Status:
 @router.post("/charts/{chart_id}/cosign", response={200: ChartOut, 404: ChartProblem,
                                                     409: ChartProblem})
 def cosign_chart(request: HttpRequest, chart_id: int, payload: CosignIn) -> Status:
-    _require(request, "chart.cosign")
+    require(request, "chart.cosign")
     chart = _fresh(request, chart_id)
     try:
         services.chart_cosign(actor=actor_from_request(request), chart=chart,
@@ -237,7 +233,7 @@ def cosign_chart(request: HttpRequest, chart_id: int, payload: CosignIn) -> Stat
 @router.post("/charts/{chart_id}/amend", response={200: ChartOut, 404: ChartProblem,
                                                    409: ChartProblem, 422: ChartProblem})
 def amend_chart(request: HttpRequest, chart_id: int, payload: AmendIn) -> Status:
-    _require(request, "chart.edit")
+    require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     data = {k: v for k, v in payload.dict().items() if v is not None and k != "reason"}
     try:

@@ -13,7 +13,6 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from puncta.accounts.roles import has_perm
 from puncta.audit.services import actor_from_request
 from puncta.devices import selectors
 from puncta.devices.licensing import licence_state
@@ -21,14 +20,11 @@ from puncta.devices.models import CartridgeLot, Device
 from puncta.devices.recall import audit_trace, trace_rows
 from puncta.devices.services import DrawRefused, lot_draw, lot_receive
 
+from .auth import require
 from .schemas import Error
 
 router = Router(tags=["devices"])
 
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not has_perm(request.membership.role, perm):
-        raise HttpError(403, "Your role in this clinic does not allow this.")
 
 
 class LicenceOut(Schema):
@@ -149,7 +145,7 @@ def _lot_out(lot: CartridgeLot) -> dict[str, Any]:
 
 @router.get("", response=list[DeviceOut])
 def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, "device.view")
+    require(request, "device.view")
     today = timezone.localdate()
     return [_device_out(d, today) for d in selectors.devices_of(request.clinic.pk)]
 
@@ -157,19 +153,19 @@ def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/licences/verify", response=VerifyOut, by_alias=True)
 def verify_licence(request: HttpRequest, number: str = Query(..., max_length=30),
                    on: dt.date | None = None) -> dict[str, Any]:
-    _require(request, "device.view")
+    require(request, "device.view")
     return selectors.licence_verify(number, on or timezone.localdate())
 
 
 @router.get("/lots", response=list[LotOut])
 def list_lots(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, "device.view")
+    require(request, "device.view")
     return [_lot_out(lot) for lot in selectors.lots_of(request.clinic.pk)]
 
 
 @router.post("/lots", response={201: LotOut, 404: Error, 422: Error})
 def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
-    _require(request, "lot.receive")
+    require(request, "lot.receive")
     product = selectors.product_get(request.clinic.pk, payload.product_id)
     try:
         lot = lot_receive(actor=actor_from_request(request), product=product,
@@ -183,7 +179,7 @@ def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
 
 @router.post("/lots/{lot_id}/draws", response={201: DrawOut, 404: Error, 409: Error})
 def draw_from_lot(request: HttpRequest, lot_id: int, payload: DrawIn) -> Status:
-    _require(request, "lot.draw")
+    require(request, "lot.draw")
     clinic_id = request.clinic.pk
     lot = selectors.lot_get(clinic_id, lot_id)
     device = selectors.device_get(clinic_id, payload.device_id)
@@ -201,7 +197,7 @@ def draw_from_lot(request: HttpRequest, lot_id: int, payload: DrawIn) -> Status:
 
 @router.get("/lots/{lot_id}/trace", response={200: list[TraceRow], 404: Error})
 def trace_lot(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
-    _require(request, "lot.trace")
+    require(request, "lot.trace")
     lot = selectors.lot_get(request.clinic.pk, lot_id)
     draws = list(selectors.lot_trace([lot]))
     audit_trace(actor_from_request(request), draws, via="api")
@@ -210,6 +206,6 @@ def trace_lot(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
 
 @router.get("/{device_id}", response={200: DeviceOut, 404: Error})
 def read_device(request: HttpRequest, device_id: int) -> dict[str, Any]:
-    _require(request, "device.view")
+    require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
                        timezone.localdate())

@@ -7,9 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
-from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.consent import selectors as consent_selectors
@@ -18,12 +16,10 @@ from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake import selectors, services
 from puncta.patients.intake.definition import as_json
 
+from .auth import require
+
 router = Router(tags=["intake, screening and consent"])
 
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not has_perm(request.membership.role, perm):
-        raise HttpError(403, "Your role in this clinic does not allow this.")
 
 
 class IntakeOut(Schema):
@@ -98,7 +94,7 @@ def questionnaire(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/patients/{patient_id}/intake", response=IntakeOut)
 def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
-    _require(request, "intake.fill")
+    require(request, "intake.fill")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     intake = services.intake_open(actor=actor_from_request(request), patient=patient)
     record(actor_from_request(request), Action.READ, intake, patient_id=patient.pk,
@@ -111,7 +107,7 @@ def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
 def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> Any:
     """Save answers given in form-field shape (e.g. ``cond.eczema.present``); with
     ``submit`` the intake is submitted and screened."""
-    _require(request, "intake.fill")
+    require(request, "intake.fill")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     actor = actor_from_request(request)
     intake = services.intake_open(actor=actor, patient=patient)
@@ -134,7 +130,7 @@ def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> 
 
 @router.get("/patients/{patient_id}/screenings", response=list[ScreeningOut])
 def screenings(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
-    _require(request, "screening.view")
+    require(request, "screening.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     items = list(patient.screenings.all()[:50])
     record(actor_from_request(request), Action.LIST, patient, patient_id=patient.pk,
@@ -144,7 +140,7 @@ def screenings(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
 
 @router.post("/screenings/{screening_id}/review", response={200: ScreeningOut, 422: dict})
 def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
-    _require(request, "screening.review")
+    require(request, "screening.review")
     screening = selectors.screening_get(request.clinic.pk, screening_id)
     try:
         s = services.screening_review(actor=actor_from_request(request), screening=screening,
@@ -157,7 +153,7 @@ def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
 
 @router.get("/patients/{patient_id}/consents", response=list[ConsentOut])
 def consents(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
-    _require(request, "consent.record")
+    require(request, "consent.record")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     record(actor_from_request(request), Action.LIST, patient, patient_id=patient.pk,
            data={"via": "api", "what": "consents"})
@@ -173,7 +169,7 @@ def consents(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
 def readiness(request: HttpRequest, patient_id: int, on: dt.date | None = None
               ) -> dict[str, Any]:
     """May this patient be booked or treated on a date? Every missing piece, with a link."""
-    _require(request, "patient.view")
+    require(request, "patient.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     from django.utils import timezone
 

@@ -14,14 +14,11 @@ from puncta.patients import selectors
 from puncta.patients.models import Patient
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 
+from .auth import require
 from .schemas import Error, PatientIn, PatientOut, PatientPage, PatientPatch
 
 router = Router(tags=["patients"])
 
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not has_perm(request.membership.role, perm):
-        raise HttpError(403, "Your role in this clinic does not allow this.")
 
 
 def _validation_error(exc: ValidationError) -> HttpError:
@@ -35,7 +32,7 @@ def list_patients(
     limit: int = Query(25, ge=1, le=100),
     offset: int = Query(0, ge=0),
 ) -> dict[str, object]:
-    _require(request, "patient.view")
+    require(request, "patient.view")
     qs = selectors.patient_search(request.clinic.pk, q)
     items = list(qs[offset : offset + limit])
     record_many(
@@ -50,7 +47,7 @@ def list_patients(
 
 @router.get("/patients/{patient_id}", response={200: PatientOut, 404: Error})
 def read_patient(request: HttpRequest, patient_id: int) -> Patient:
-    _require(request, "patient.view")
+    require(request, "patient.view")
     patient = selectors.patient_get(request.clinic.pk, patient_id)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
            data={"via": "api"})
@@ -59,7 +56,7 @@ def read_patient(request: HttpRequest, patient_id: int) -> Patient:
 
 @router.post("/patients", response={201: PatientOut, 422: Error})
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
-    _require(request, "patient.create")
+    require(request, "patient.create")
     data = payload.dict()
     if not has_perm(request.membership.role, "patient.edit_clinical"):
         for name in ("phototype", "skin_thin", "skin_sensitive", "skin_notes"):
@@ -76,7 +73,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
 @router.patch("/patients/{patient_id}", response={200: PatientOut, 404: Error, 409: Error,
                                                    422: Error})
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
-    _require(request, "patient.edit")
+    require(request, "patient.edit")
     patient = selectors.patient_get(request.clinic.pk, patient_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version", None)

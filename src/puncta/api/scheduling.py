@@ -12,7 +12,6 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from puncta.accounts.models import Membership
-from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics.models import Room
@@ -25,12 +24,10 @@ from puncta.scheduling import selectors, services
 from puncta.scheduling.models import Appointment
 from puncta.scheduling.series import propose_series
 
+from .auth import require
+
 router = Router(tags=["plans and scheduling"])
 
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not has_perm(request.membership.role, perm):
-        raise HttpError(403, "Your role in this clinic does not allow this.")
 
 
 class ZoneIn(Schema):
@@ -115,7 +112,7 @@ def _member(request: HttpRequest, pk: int | None) -> Membership | None:
 
 @router.post("/patients/{patient_id}/plans", response={201: dict, 422: dict})
 def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Status:
-    _require(request, "plan.edit")
+    require(request, "plan.edit")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     zones = []
     for i, z in enumerate(payload.zones):
@@ -135,7 +132,7 @@ def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Statu
 
 @router.get("/plans/{plan_id}")
 def read_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    _require(request, "plan.view")
+    require(request, "plan.view")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     record(actor_from_request(request), Action.READ, plan, patient_id=plan.patient_id,
            data={"via": "api"})
@@ -144,7 +141,7 @@ def read_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 
 @router.post("/plans/{plan_id}/approve", response={200: dict, 422: dict})
 def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Status:
-    _require(request, "plan.approve")
+    require(request, "plan.approve")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     try:
         plan = plan_services.plan_approve(actor=actor_from_request(request), plan=plan,
@@ -158,7 +155,7 @@ def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Stat
 def proposal(request: HttpRequest, plan_id: int, practitioner: int | None = None,
              location: int | None = None) -> list[dict[str, Any]]:
     """Availability search: every session of the course, booked or proposed in its window."""
-    _require(request, "appointment.book")
+    require(request, "appointment.book")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     loc = request.clinic.locations.filter(pk=location).first() if location else None
     items = propose_series(plan, practitioner=_member(request, practitioner), location=loc)
@@ -196,7 +193,7 @@ def _request(request: HttpRequest, plan: Any, payload: BookIn) -> services.Reque
 
 @router.post("/plans/{plan_id}/appointments", response={201: dict, 422: dict})
 def book(request: HttpRequest, plan_id: int, payload: BookIn) -> Status:
-    _require(request, "appointment.book")
+    require(request, "appointment.book")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     try:
         appt = services.book(actor_from_request(request), _request(request, plan, payload))
@@ -208,7 +205,7 @@ def book(request: HttpRequest, plan_id: int, payload: BookIn) -> Status:
 @router.post("/plans/{plan_id}/book-series", response={201: list[dict], 422: dict})
 def book_series(request: HttpRequest, plan_id: int) -> Status:
     """Book every session the proposal found a slot for, all or none."""
-    _require(request, "appointment.book")
+    require(request, "appointment.book")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     todo = [p for p in propose_series(plan) if p.slot is not None]
     try:
@@ -225,7 +222,7 @@ def book_series(request: HttpRequest, plan_id: int) -> Status:
 @router.get("/appointments")
 def list_appointments(request: HttpRequest, date_from: dt.date, date_to: dt.date,
                       location: int | None = None) -> list[dict[str, Any]]:
-    _require(request, "appointment.view")
+    require(request, "appointment.view")
     if (date_to - date_from).days > 62:
         raise HttpError(422, "Ask for at most 62 days at a time.")
     locations = request.clinic.locations.all()
@@ -242,7 +239,7 @@ def list_appointments(request: HttpRequest, date_from: dt.date, date_to: dt.date
 
 @router.patch("/appointments/{appointment_id}", response={200: dict, 422: dict})
 def move(request: HttpRequest, appointment_id: int, payload: MoveIn) -> Status:
-    _require(request, "appointment.book")
+    require(request, "appointment.book")
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     room = (Room.objects.filter(pk=payload.room_id, location__clinic=request.clinic).first()
             if payload.room_id else None)
@@ -262,7 +259,7 @@ def move(request: HttpRequest, appointment_id: int, payload: MoveIn) -> Status:
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: dict, 422: dict})
 def cancel(request: HttpRequest, appointment_id: int, payload: StatusIn) -> Status:
-    _require(request, "appointment.book")
+    require(request, "appointment.book")
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     try:
         appt = services.set_status(actor_from_request(request), appt, "cancelled",
