@@ -15,7 +15,7 @@ from puncta import rules
 
 from .models import DeviceType, Severity
 
-MAX_DEPTH = Decimal("5")
+MAX_DEPTH = Decimal(str(rules.MAX_DEPTH_MM))  # the rules engine's input bound
 
 
 def indication_choices() -> list[tuple[str, str]]:
@@ -44,7 +44,7 @@ def parse_depth(raw: str) -> tuple[Decimal | None, str]:
         return None, _("Enter a depth above 0 mm.")
     if value > MAX_DEPTH:
         return None, _("%(v)s mm is not a microneedling depth: depths are in millimetres, "
-                       "up to 5.") % {"v": raw}
+                       "up to %(max)s.") % {"v": raw, "max": f"{MAX_DEPTH:g}"}
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         return None, _("Use at most two decimals, e.g. 0.25.")
     return value, ""

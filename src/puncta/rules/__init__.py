@@ -40,7 +40,7 @@ from .model import (
 )
 from .numbing import check_numbing
 from .parse import patient_from_dict, proposal_from_dict, settings_from_dict
-from .recovery import aftercare, downtime
+from .recovery import MAX_DEPTH_MM, aftercare, downtime
 from .screening import screen
 from .session import check_session
 from .zones import parse_zone
@@ -48,6 +48,7 @@ from .zones import parse_zone
 __all__ = [
     "DEFAULT_SETTINGS",
     "ENGINE_VERSION",
+    "MAX_DEPTH_MM",
     "RULES_VERSION",
     "AftercareItem",
     "Condition",
