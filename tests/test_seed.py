@@ -20,7 +20,7 @@ from puncta.audit.models import AuditChainHead, AuditEvent
 from puncta.audit.services import SYSTEM, record
 from puncta.audit.verify import verify_chain
 from puncta.charting.models import Amendment, Chart, ChartStatus
-from puncta.charting.services import sha256_of
+from puncta.charting.services import document, sha256_of
 from puncta.clinics.models import Clinic, Location, Room
 from puncta.consent.models import Consent, ConsentTemplate
 from puncta.devices.models import CartridgeLot, Device, LotDraw
@@ -198,6 +198,12 @@ def test_care_history_plans_series_charts():
         assert chart.status in (ChartStatus.FINAL, ChartStatus.PENDING_COSIGN)
         assert chart.verdict in ("allow", "review") and chart.rules_version
         assert chart.sha256 == sha256_of(chart.signed_content)
+        if not chart.amendments.exists():
+            # the seeded document is exactly what charting signs for the same chart
+            signed = dict(chart.signed_content)
+            assert set(signed.pop("signed_by")) == {"id", "name"} and signed.pop("signed_at")
+            assert signed == document(chart, signed["content"], chart.findings,
+                                      chart.verdict, chart.rules_version)
         assert chart.lot_draw.reference == f"chart:{chart.pk}"
         if chart.cosign_required and chart.status == ChartStatus.FINAL:
             assert chart.cosigned_by_id is not None

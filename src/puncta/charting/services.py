@@ -258,30 +258,43 @@ def _who(m: Membership | None) -> dict[str, Any] | None:
             "registration": m.registration_number}
 
 
+def signed_document(chart: Chart, *, mrn: str, practitioner: dict[str, Any] | None,
+                    supervisor: dict[str, Any] | None, device: Any, lot: Any,
+                    content: dict[str, Any], during: list[dict[str, Any]],
+                    findings: list[dict[str, Any]], verdict: str,
+                    rules_version: str) -> dict[str, Any]:
+    """The shape of a signed chart, the one place it is defined (the synthetic generator
+    builds its charts with it too, from values it already holds)."""
+    return {
+        "chart": chart.pk, "clinic": chart.clinic_id,
+        "patient": {"id": chart.patient_id, "mrn": mrn},
+        "appointment": chart.appointment_id, "plan": chart.plan_id, "on": chart.on.isoformat(),
+        "indication": chart.indication, "severity": chart.severity,
+        "practitioner": practitioner, "supervisor": supervisor,
+        "device": None if device is None else {
+            "id": device.pk, "model": device.model_name, "serial": device.serial_number},
+        "lot": None if lot is None else {
+            "id": lot.pk, "number": lot.lot_number, "expiry": lot.expiry.isoformat(),
+            "product": str(lot.product)},
+        "content": content,
+        "adverse_events_during": during,
+        "rules": {"version": rules_version, "verdict": verdict,
+                  "findings": [{"code": f["code"], "severity": f["severity"],
+                                "field": f["field"]} for f in findings]},
+    }
+
+
 def document(chart: Chart, content: dict[str, Any], ev_findings: list[dict[str, Any]],
              verdict: str, rules_version: str) -> dict[str, Any]:
     """The chart as signed: everything a reader needs, in canonical JSON."""
     during = [{"kind": a.kind, "severity": a.severity, "action_taken": a.action_taken,
                "description": a.description}
               for a in chart.adverse_events.filter(phase=AEPhase.DURING).order_by("id")]
-    return {
-        "chart": chart.pk, "clinic": chart.clinic_id,
-        "patient": {"id": chart.patient_id, "mrn": chart.patient.mrn},
-        "appointment": chart.appointment_id, "plan": chart.plan_id, "on": chart.on.isoformat(),
-        "indication": chart.indication, "severity": chart.severity,
-        "practitioner": _who(chart.practitioner), "supervisor": _who(chart.supervisor),
-        "device": None if chart.device is None else {
-            "id": chart.device_id, "model": chart.device.model_name,
-            "serial": chart.device.serial_number},
-        "lot": None if chart.lot is None else {
-            "id": chart.lot_id, "number": chart.lot.lot_number,
-            "expiry": chart.lot.expiry.isoformat(), "product": str(chart.lot.product)},
-        "content": content,
-        "adverse_events_during": during,
-        "rules": {"version": rules_version, "verdict": verdict,
-                  "findings": [{"code": f["code"], "severity": f["severity"],
-                                "field": f["field"]} for f in ev_findings]},
-    }
+    return signed_document(
+        chart, mrn=chart.patient.mrn, practitioner=_who(chart.practitioner),
+        supervisor=_who(chart.supervisor), device=chart.device, lot=chart.lot,
+        content=content, during=during, findings=ev_findings, verdict=verdict,
+        rules_version=rules_version)
 
 
 def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = None) -> Chart:

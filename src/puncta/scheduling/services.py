@@ -53,8 +53,9 @@ class Request:
     override_reason: str = ""
 
 
-def _window(plan: TreatmentPlan, number: int, exclude: int | None) -> tuple[dt.date, dt.date]:
-    others = [a for a in series_appointments(plan) if a.pk != exclude]
+def _window(plan: TreatmentPlan, number: int, others: list[Appointment]
+            ) -> tuple[dt.date, dt.date]:
+    """Session ``number``'s window, counted from the other sessions' dates."""
     dates = [local_date(a) for a in others if a.session_number and a.session_number < number]
     course = course_windows(plan, dates[: number - 1])
     if number > len(course.sessions):
@@ -88,7 +89,8 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
         refusals.append(Refusal("resource.other_clinic", _("Wrong clinic.")))
     if req.device.status != "in_service":
         refusals.append(Refusal("device.not_in_service", _("The device is not in service.")))
-    earliest, latest = _window(plan, req.number, exclude)
+    siblings = [a for a in series_appointments(plan) if a.pk != exclude]
+    earliest, latest = _window(plan, req.number, siblings)
     outside = not earliest <= day <= latest
     if outside:
         if not req.override_reason.strip() or actor.role != "physician":
@@ -96,7 +98,6 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
                 "Session %(n)s must be between %(a)s and %(b)s; outside its window it needs a "
                 "physician's override with a reason.") % {
                     "n": req.number, "a": earliest.isoformat(), "b": latest.isoformat()}))
-    siblings = [a for a in series_appointments(plan) if a.pk != exclude]
     before = [local_date(a) for a in siblings if (a.session_number or 0) < req.number]
     after = [local_date(a) for a in siblings if (a.session_number or 0) > req.number]
     if (before and day <= max(before)) or (after and day >= min(after)):

@@ -38,7 +38,13 @@ from puncta.charting.models import (
     Chart,
     ChartStatus,
 )
-from puncta.charting.services import CHECKIN_AFTER, aftercare_sheet, checkin_text, sha256_of
+from puncta.charting.services import (
+    CHECKIN_AFTER,
+    aftercare_sheet,
+    checkin_text,
+    sha256_of,
+    signed_document,
+)
 from puncta.devices.models import CartridgeLot, LotDraw
 from puncta.plans.models import PlanStatus, PlanZone, TreatmentPlan
 from puncta.plans.services import _findings as plan_findings
@@ -856,24 +862,11 @@ def _document(chart: Chart, c: Course, slot: Slot, lot: CartridgeLot | None
               ) -> dict[str, Any]:
     """``charting.services.document`` for a generated chart (no event during sessions)."""
     chart.content["lot_number"] = lot.lot_number if lot else ""
-    return {
-        "chart": chart.pk, "clinic": chart.clinic_id,
-        "patient": {"id": chart.patient_id, "mrn": c.row.patient.mrn},
-        "appointment": chart.appointment_id, "plan": chart.plan_id,
-        "on": chart.on.isoformat(), "indication": chart.indication,
-        "severity": chart.severity, "practitioner": _who(slot.practitioner),
-        "supervisor": _who(slot.supervisor),
-        "device": {"id": slot.device.pk, "model": slot.device.model_name,
-                   "serial": slot.device.serial_number},
-        "lot": None if lot is None else {
-            "id": lot.pk, "number": lot.lot_number, "expiry": lot.expiry.isoformat(),
-            "product": str(lot.product)},
-        "content": chart.content,
-        "adverse_events_during": [],
-        "rules": {"version": chart.rules_version, "verdict": chart.verdict,
-                  "findings": [{"code": f["code"], "severity": f["severity"],
-                                "field": f["field"]} for f in chart.findings]},
-    }
+    return signed_document(
+        chart, mrn=c.row.patient.mrn, practitioner=_who(slot.practitioner),
+        supervisor=_who(slot.supervisor), device=slot.device, lot=lot,
+        content=chart.content, during=[], findings=chart.findings, verdict=chart.verdict,
+        rules_version=chart.rules_version)
 
 
 def _adverse(chart: Chart, c: Course, pr: Staff, rng: Any, today: dt.date) -> AdverseEvent:
