@@ -113,3 +113,16 @@ def test_numbing_bad_input() -> None:
     assert e.value.field == "product"
     with pytest.raises(RulesInputError):
         check_numbing("emla", -1, 100, occluded=False)
+
+
+def test_precare_items_are_sourced_and_bilingual() -> None:
+    from puncta.rules import precare
+
+    items = precare()
+    codes = {i.code for i in items}
+    assert "stop_retinoids_acids" in codes
+    for item in items:
+        assert item.en and item.fr and item.source
+        assert item.starts_after_hours <= 0  # before the session
+    retinoids = next(i for i in items if i.code == "stop_retinoids_acids")
+    assert "unverified" in retinoids.source

@@ -71,3 +71,13 @@ def test_moving_cancels_old_reminders(personas, plan, frozen_today,
     with django_capture_on_commit_callbacks(execute=True):
         services.set_status(actor_of(personas.front_desk), appt, Status.CANCELLED)
     assert not PatientMessage.objects.filter(appointment=appt, status="queued").exists()
+
+
+def test_french_patient_gets_french_precare_from_the_rules(personas, plan, frozen_today,
+                                                         django_capture_on_commit_callbacks):
+    plan.patient.preferred_language = "fr"
+    plan.patient.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        appt = _book_all(personas, plan)[0]
+    body = PatientMessage.objects.get(appointment=appt, kind="reminder_24h").body
+    assert "rétinoïdes" in body and "Avant votre séance" in body

@@ -40,7 +40,7 @@ from .model import (
 )
 from .numbing import check_numbing
 from .parse import patient_from_dict, proposal_from_dict, settings_from_dict
-from .recovery import MAX_DEPTH_MM, aftercare, downtime
+from .recovery import MAX_DEPTH_MM, aftercare, downtime, precare
 from .screening import screen
 from .session import check_session
 from .zones import parse_zone
@@ -85,6 +85,7 @@ __all__ = [
     "parse_zone",
     "patient_from_dict",
     "plan_course",
+    "precare",
     "proposal_from_dict",
     "puncture_density",
     "screen",

@@ -24,6 +24,7 @@ DATA_FILES = (
     "jurisdictions.toml",
     "messages.toml",
     "numbing.toml",
+    "precare.toml",
     "roles.toml",
     "settings.toml",
     "thickness.toml",
@@ -175,6 +176,7 @@ class RulesData:
     protocols: dict[str, Protocol]
     downtime: tuple[DowntimeBand, ...]
     aftercare: tuple[dict[str, Any], ...]
+    precare: tuple[dict[str, Any], ...]
     numbing_products: dict[str, NumbingProduct]
     occlusion_large_area_cm2: float
     occlusion_source: str
@@ -354,6 +356,8 @@ def rules_data() -> RulesData:
         protocols=protocols,
         downtime=bands,
         aftercare=aftercare,
+        precare=tuple({**r, "source": _source(r, r["code"])}
+                      for r in _load("precare.toml")["item"]),
         numbing_products=products,
         occlusion_large_area_cm2=float(numbing["occlusion"]["large_area_cm2"]),
         occlusion_source=_source(numbing["occlusion"], "occlusion"),

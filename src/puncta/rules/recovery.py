@@ -34,6 +34,16 @@ def downtime(max_depth_mm: float) -> DayRange:
     return DayRange(last.min_days, last.max_days, last.source, True)
 
 
+def precare() -> tuple[AftercareItem, ...]:
+    """What to do (or stop) before a session, for the reminders."""
+    return tuple(
+        AftercareItem(code=str(r["code"]), en=str(r["en"]), fr=str(r["fr"]),
+                      duration_hours=None, starts_after_hours=-int(r["hours_before"]),
+                      source=str(r["source"]))
+        for r in rules_data().precare
+    )
+
+
 def aftercare(max_depth_mm: float) -> tuple[AftercareItem, ...]:
     days = downtime(max_depth_mm).max_days
     items = []

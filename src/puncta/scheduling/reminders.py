@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from puncta import rules
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 
@@ -33,14 +34,14 @@ def message_text(kind: str, appt: Appointment) -> tuple[str, str]:
     name = appt.patient.given_name
     where = f"{appt.clinic.name}, {appt.location.name}"
     if kind.startswith("reminder"):
-        # Pre-care: the aftercare's "no retinoids, AHA/BHA until healed" applies before too.
+        # What to do before the session comes from the rules' data (precare.toml).
+        fr = (translation.get_language() or "en").startswith("fr")
+        precare = "\n".join(f"- {item.fr if fr else item.en}" for item in rules.precare())
         return (_("Your microneedling session on %(when)s") % {"when": _when(appt)},
                 _("Hello %(name)s,\n\nThis is a reminder of your microneedling session on "
                   "%(when)s at %(where)s. Please arrive on time: numbing cream is applied "
-                  "first.\n\nBefore your session: stop retinoids and exfoliating acids "
-                  "(AHA/BHA) 3 days before, avoid sunburn, and tell us about any cold sore, "
-                  "infection, new medication or pregnancy.\n")
-                % {"name": name, "when": _when(appt), "where": where})
+                  "first.\n\nBefore your session:\n%(precare)s\n")
+                % {"name": name, "when": _when(appt), "where": where, "precare": precare})
     if kind == "checkin":
         return (_("How is your skin after your session?"),
                 _("Hello %(name)s,\n\nHow is your skin healing after your session on "
