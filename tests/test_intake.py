@@ -249,7 +249,7 @@ def test_api_intake_screening_review_consents_readiness(personas, patient):
         "med.isotretinoin.status": "past", "med.isotretinoin.last_dose": "2999-01-01"}},
         content_type="application/json")
     assert bad.status_code == 422 and "med.isotretinoin" in bad.json()["errors"]
-    [screening] = nurse.get(f"{base}/screenings").json()
+    [screening] = nurse.get(f"{base}/screenings").json()["items"]
     assert screening["result"] == "review"
     assert nurse.post(f"/api/v1/screenings/{screening['id']}/review",
                       {"decision": "approved", "note": "ok"},
@@ -260,7 +260,7 @@ def test_api_intake_screening_review_consents_readiness(personas, patient):
     ready = nurse.get(f"{base}/readiness").json()
     assert ready["ready"] is False
     assert [p["code"] for p in ready["problems"]] == ["consent.missing"]
-    assert nurse.get(f"{base}/consents").json()[0]["state"] == "missing"
+    assert nurse.get(f"{base}/consents").json()["items"][0]["state"] == "missing"
     _, other_raw = ApiToken.issue(personas.other_clinic_user, "t")
     other = Client(headers={"Authorization": f"Bearer {other_raw}"})
     assert other.get(f"{base}/intake").status_code == 404

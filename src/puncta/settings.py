@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API reference page's scripts locally (no CDN under our CSP)
     "puncta.clinics",
     "puncta.accounts",
     "puncta.audit",
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "puncta.web.middleware.RefuseNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "puncta.accounts.middleware.UserLanguageMiddleware",
     "puncta.accounts.middleware.ActiveClinicMiddleware",

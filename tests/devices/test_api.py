@@ -20,7 +20,7 @@ def _api(membership) -> Client:
 
 def test_list_and_read_devices(personas, pen):
     api = _api(personas.nurse)
-    items = api.get("/api/v1/devices").json()
+    items = api.get("/api/v1/devices").json()["items"]
     assert [d["serial_number"] for d in items] == ["SN-1"]
     assert items[0]["licence_state"] == "licensed" and items[0]["licence"]["number"] == "99001"
     assert api.get(f"/api/v1/devices/{pen.pk}").json()["max_depth_mm"] == 2.5
@@ -43,7 +43,7 @@ def test_receive_draw_trace(personas, pen, cartridge):
                  content_type="application/json")
     assert r.status_code == 201, r.content
     lot_id = r.json()["id"]
-    assert [lot["lot_number"] for lot in api.get("/api/v1/devices/lots").json()] == ["API-1"]
+    assert [lot["lot_number"] for lot in api.get("/api/v1/devices/lots").json()["items"]] == ["API-1"]
     patient = PatientFactory(clinic=personas.clinic)
     r = api.post(f"/api/v1/devices/lots/{lot_id}/draws",
                  {"device_id": pen.pk, "patient_id": patient.pk, "reference": "chart:5"},
@@ -51,8 +51,8 @@ def test_receive_draw_trace(personas, pen, cartridge):
     assert r.status_code == 201 and r.json()["quantity_left"] == 0
     r = api.post(f"/api/v1/devices/lots/{lot_id}/draws", {"device_id": pen.pk},
                  content_type="application/json")
-    assert r.status_code == 409 and r.json()["detail"].startswith("empty")
-    trace = api.get(f"/api/v1/devices/lots/{lot_id}/trace").json()
+    assert r.status_code == 409 and r.json()["code"] == "empty"
+    trace = api.get(f"/api/v1/devices/lots/{lot_id}/trace").json()["items"]
     assert [(row["patient_id"], row["reference"]) for row in trace] == [(patient.pk, "chart:5")]
 
 

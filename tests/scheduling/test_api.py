@@ -30,9 +30,9 @@ def test_plan_propose_book_move_cancel(personas, clinic_ready, frozen_today):
     bad = doctor.post(f"/api/v1/patients/{patient.pk}/plans", {
         "indication": "acne_scars", "severity": "mild", "start": MONDAY.isoformat(),
         "zones": [{"zone": "cheek", "depth_mm": "1,5"}]}, content_type="application/json")
-    assert bad.status_code == 422 and "zones[0].depth_mm" in bad.json()["detail"]
+    assert bad.status_code == 422 and bad.json()["field"] == "zones.0.depth_mm"
     proposal = desk.get(f"/api/v1/plans/{plan['id']}/proposal").json()
-    slot = proposal[0]["slot"]
+    slot = proposal["items"][0]["slot"]
     booked = desk.post(f"/api/v1/plans/{plan['id']}/appointments", {
         "number": 1, "start": slot["start"], "practitioner_id": slot["practitioner_id"],
         "room_id": slot["room_id"], "device_id": slot["device_id"],
@@ -49,7 +49,7 @@ def test_plan_propose_book_move_cancel(personas, clinic_ready, frozen_today):
     appt_id = booked.json()["id"]
     listing = desk.get("/api/v1/appointments", {"date_from": MONDAY.isoformat(),
                                                 "date_to": MONDAY.isoformat()}).json()
-    assert [a["id"] for a in listing] == [appt_id]
+    assert [a["id"] for a in listing["items"]] == [appt_id]
     cancelled = desk.post(f"/api/v1/appointments/{appt_id}/cancel", {"reason": "ill"},
                           content_type="application/json")
     assert cancelled.json()["status"] == "cancelled"

@@ -8,28 +8,23 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.charting import selectors, services
 from puncta.charting.models import Chart
+from puncta.clinics.errors import DomainError
 from puncta.patients import selectors as patient_selectors
 from puncta.plans.selectors import plan_get
 from puncta.scheduling.selectors import appointment_get
 
 from .auth import require
+from .pagination import Page, PageIn, page
 
 router = Router(tags=["charting"])
 
-
-
-class ChartProblem(Schema):
-    detail: str
-    field: str = ""
-    code: str = ""
-    errors: dict[str, str] = {}
 
 
 class ChartOut(Schema):
@@ -135,10 +130,6 @@ def _out(chart: Chart) -> dict[str, Any]:
     }
 
 
-def _problem(exc: services.ChartError, status: int = 409) -> Status:
-    return Status(status, {"detail": exc.message, "field": exc.field, "code": exc.code})
-
-
 def _fresh(request: HttpRequest, pk: int) -> Chart:
     chart = selectors.chart_get(request.clinic.pk, pk)
     prefetch_related_objects([chart], "amendments__by")
@@ -154,91 +145,73 @@ def read_chart(request: HttpRequest, chart_id: int) -> dict[str, Any]:
     return _out(chart)
 
 
-@router.get("/patients/{patient_id}/charts", response=list[ChartOut])
-def patient_charts(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+@router.get("/patients/{patient_id}/charts", response=Page[ChartOut])
+def patient_charts(request: HttpRequest, patient_id: int, paging: Query[PageIn]
+                   ) -> dict[str, Any]:
     require(request, "chart.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
-    charts = list(selectors.charts_of_patient(request.clinic.pk, patient.pk)
+    result = page(selectors.charts_of_patient(request.clinic.pk, patient.pk)
                   .prefetch_related("amendments__by").select_related("signed_by",
-                                                                     "cosigned_by"))
+                                                                     "cosigned_by"), paging)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
-           data={"via": "api", "charts": len(charts)})
-    return [_out(c) for c in charts]
+           data={"via": "api", "charts": len(result["items"])})
+    result["items"] = [_out(c) for c in result["items"]]
+    return result
 
 
-@router.post("/charts", response={201: ChartOut, 404: ChartProblem, 409: ChartProblem,
-                                  422: ChartProblem})
+@router.post("/charts", response={201: ChartOut})
 def create_chart(request: HttpRequest, payload: ChartCreate) -> Status:
     require(request, "chart.edit")
     actor = actor_from_request(request)
-    try:
-        if payload.appointment_id is not None:
-            appt = appointment_get(request.clinic.pk, payload.appointment_id)
-            chart = services.chart_start(actor=actor, appointment=appt)
-        elif payload.patient_id is not None:
-            patient = patient_selectors.patient_get(request.clinic.pk, payload.patient_id)
-            plan = plan_get(request.clinic.pk, payload.plan_id) if payload.plan_id else None
-            chart = services.chart_start_walk_in(
-                actor=actor, patient=patient, practitioner=request.membership, plan=plan,
-                indication=payload.indication, severity=payload.severity)
-        else:
-            return Status(422, {"detail": "Give appointment_id, or patient_id for a walk-in.",
-                                "field": "appointment_id", "code": "required"})
-    except services.ChartError as exc:
-        return _problem(exc, 422)
+    if payload.appointment_id is not None:
+        appt = appointment_get(request.clinic.pk, payload.appointment_id)
+        chart = services.chart_start(actor=actor, appointment=appt)
+    elif payload.patient_id is not None:
+        patient = patient_selectors.patient_get(request.clinic.pk, payload.patient_id)
+        plan = plan_get(request.clinic.pk, payload.plan_id) if payload.plan_id else None
+        chart = services.chart_start_walk_in(
+            actor=actor, patient=patient, practitioner=request.membership, plan=plan,
+            indication=payload.indication, severity=payload.severity)
+    else:
+        raise DomainError("Give appointment_id, or patient_id for a walk-in.",
+                          field="appointment_id", code="required")
     return Status(201, _out(_fresh(request, chart.pk)))
 
 
-@router.patch("/charts/{chart_id}", response={200: ChartOut, 404: ChartProblem,
-                                              409: ChartProblem})
-def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> Status:
+@router.patch("/charts/{chart_id}", response=ChartOut)
+def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     data = payload.dict()
     version = data.pop("version")
-    try:
-        services.chart_save(actor=actor_from_request(request), chart=chart,
-                            expected_version=version, data=data)
-    except services.ChartError as exc:
-        return _problem(exc)
-    return Status(200, _out(_fresh(request, chart_id)))
+    services.chart_save(actor=actor_from_request(request), chart=chart,
+                        expected_version=version, data=data)
+    return _out(_fresh(request, chart_id))
 
 
-@router.post("/charts/{chart_id}/sign", response={200: ChartOut, 404: ChartProblem,
-                                                  409: ChartProblem})
-def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> Status:
+@router.post("/charts/{chart_id}/sign", response=ChartOut)
+def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
-    try:
-        services.chart_sign(actor=actor_from_request(request), chart=chart,
-                            expected_version=payload.version)
-    except services.ChartError as exc:
-        return _problem(exc)
-    return Status(200, _out(_fresh(request, chart_id)))
+    services.chart_sign(actor=actor_from_request(request), chart=chart,
+                        expected_version=payload.version)
+    return _out(_fresh(request, chart_id))
 
 
-@router.post("/charts/{chart_id}/cosign", response={200: ChartOut, 404: ChartProblem,
-                                                    409: ChartProblem})
-def cosign_chart(request: HttpRequest, chart_id: int, payload: CosignIn) -> Status:
+@router.post("/charts/{chart_id}/cosign", response=ChartOut)
+def cosign_chart(request: HttpRequest, chart_id: int, payload: CosignIn) -> dict[str, Any]:
     require(request, "chart.cosign")
     chart = _fresh(request, chart_id)
-    try:
-        services.chart_cosign(actor=actor_from_request(request), chart=chart,
-                              note=payload.note)
-    except services.ChartError as exc:
-        return _problem(exc)
-    return Status(200, _out(_fresh(request, chart_id)))
+    services.chart_cosign(actor=actor_from_request(request), chart=chart,
+                          note=payload.note)
+    return _out(_fresh(request, chart_id))
 
 
-@router.post("/charts/{chart_id}/amend", response={200: ChartOut, 404: ChartProblem,
-                                                   409: ChartProblem, 422: ChartProblem})
-def amend_chart(request: HttpRequest, chart_id: int, payload: AmendIn) -> Status:
+@router.post("/charts/{chart_id}/amend", response=ChartOut)
+def amend_chart(request: HttpRequest, chart_id: int, payload: AmendIn) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     data = {k: v for k, v in payload.dict().items() if v is not None and k != "reason"}
-    try:
-        services.chart_amend(actor=actor_from_request(request), chart=chart,
-                             reason=payload.reason, data=data)
-    except services.ChartError as exc:
-        return _problem(exc, 422 if exc.code in ("reason", "input", "unchanged") else 409)
-    return Status(200, _out(_fresh(request, chart_id)))
+    services.chart_amend(actor=actor_from_request(request), chart=chart,
+                         reason=payload.reason, data=data)
+    return _out(_fresh(request, chart_id))

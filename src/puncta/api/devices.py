@@ -6,22 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import Field
 
 from puncta.audit.services import actor_from_request
+from puncta.clinics import clock
 from puncta.devices import selectors
 from puncta.devices.licensing import licence_state
 from puncta.devices.models import CartridgeLot, Device
 from puncta.devices.recall import audit_trace, trace_rows
-from puncta.devices.services import DrawRefused, lot_draw, lot_receive
+from puncta.devices.services import lot_draw, lot_receive
 
 from .auth import require
-from .schemas import Error
+from .pagination import Page, PageIn, page
 
 router = Router(tags=["devices"])
 
@@ -143,41 +141,41 @@ def _lot_out(lot: CartridgeLot) -> dict[str, Any]:
             "product": str(lot.product)}
 
 
-@router.get("", response=list[DeviceOut])
-def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("", response=Page[DeviceOut])
+def list_devices(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "device.view")
-    today = timezone.localdate()
-    return [_device_out(d, today) for d in selectors.devices_of(request.clinic.pk)]
+    today = clock.today(request.clinic)
+    result = page(selectors.devices_of(request.clinic.pk), paging)
+    result["items"] = [_device_out(d, today) for d in result["items"]]
+    return result
 
 
 @router.get("/licences/verify", response=VerifyOut, by_alias=True)
 def verify_licence(request: HttpRequest, number: str = Query(..., max_length=30),
                    on: dt.date | None = None) -> dict[str, Any]:
     require(request, "device.view")
-    return selectors.licence_verify(number, on or timezone.localdate())
+    return selectors.licence_verify(number, on or clock.today(request.clinic))
 
 
-@router.get("/lots", response=list[LotOut])
-def list_lots(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/lots", response=Page[LotOut])
+def list_lots(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "device.view")
-    return [_lot_out(lot) for lot in selectors.lots_of(request.clinic.pk)]
+    result = page(selectors.lots_of(request.clinic.pk), paging)
+    result["items"] = [_lot_out(lot) for lot in result["items"]]
+    return result
 
 
-@router.post("/lots", response={201: LotOut, 404: Error, 422: Error})
+@router.post("/lots", response={201: LotOut})
 def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
     require(request, "lot.receive")
     product = selectors.product_get(request.clinic.pk, payload.product_id)
-    try:
-        lot = lot_receive(actor=actor_from_request(request), product=product,
-                          lot_number=payload.lot_number, expiry=payload.expiry,
-                          quantity=payload.quantity)
-    except ValidationError as exc:
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}"
-                                       for k, v in exc.message_dict.items())) from None
+    lot = lot_receive(actor=actor_from_request(request), product=product,
+                      lot_number=payload.lot_number, expiry=payload.expiry,
+                      quantity=payload.quantity)
     return Status(201, _lot_out(lot))
 
 
-@router.post("/lots/{lot_id}/draws", response={201: DrawOut, 404: Error, 409: Error})
+@router.post("/lots/{lot_id}/draws", response={201: DrawOut})
 def draw_from_lot(request: HttpRequest, lot_id: int, payload: DrawIn) -> Status:
     require(request, "lot.draw")
     clinic_id = request.clinic.pk
@@ -185,27 +183,25 @@ def draw_from_lot(request: HttpRequest, lot_id: int, payload: DrawIn) -> Status:
     device = selectors.device_get(clinic_id, payload.device_id)
     patient = (None if payload.patient_id is None
                else selectors.patient_in_clinic(clinic_id, pk=payload.patient_id))
-    try:
-        draw = lot_draw(actor=actor_from_request(request), lot=lot, device=device,
-                        patient=patient, reference=payload.reference, on=payload.on)
-    except DrawRefused as exc:
-        raise HttpError(409, f"{exc.code}: {exc.message}") from None
+    draw = lot_draw(actor=actor_from_request(request), lot=lot, device=device,
+                    patient=patient, reference=payload.reference, on=payload.on)
     return Status(201, {"id": draw.pk, "lot_id": lot.pk, "device_id": device.pk,
                         "patient_id": draw.patient_id, "reference": draw.reference,
                         "on": draw.on, "quantity_left": lot.quantity_left})
 
 
-@router.get("/lots/{lot_id}/trace", response={200: list[TraceRow], 404: Error})
-def trace_lot(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
+@router.get("/lots/{lot_id}/trace", response=Page[TraceRow])
+def trace_lot(request: HttpRequest, lot_id: int, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "lot.trace")
     lot = selectors.lot_get(request.clinic.pk, lot_id)
-    draws = list(selectors.lot_trace([lot]))
-    audit_trace(actor_from_request(request), draws, via="api")
-    return trace_rows(draws)
+    result = page(selectors.lot_trace([lot]), paging)
+    audit_trace(actor_from_request(request), result["items"], via="api")
+    result["items"] = trace_rows(result["items"])
+    return result
 
 
-@router.get("/{device_id}", response={200: DeviceOut, 404: Error})
+@router.get("/{device_id}", response=DeviceOut)
 def read_device(request: HttpRequest, device_id: int) -> dict[str, Any]:
     require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
-                       timezone.localdate())
+                       clock.today(request.clinic))

@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema
+from pydantic import Field
 
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
+from puncta.clinics import clock
 from puncta.consent import selectors as consent_selectors
 from puncta.consent.gate import treatment_gate
 from puncta.patients import selectors as patient_selectors
@@ -17,6 +19,8 @@ from puncta.patients.intake import selectors, services
 from puncta.patients.intake.definition import as_json
 
 from .auth import require
+from .pagination import Page, PageIn, page
+from .schemas import Day
 
 router = Router(tags=["intake, screening and consent"])
 
@@ -54,9 +58,9 @@ class ScreeningOut(Schema):
 
 
 class ReviewIn(Schema):
-    decision: str
-    note: str
-    conditions: str = ""
+    decision: str = Field(max_length=20)
+    note: str = Field(max_length=4000)
+    conditions: str = Field("", max_length=2000)
 
 
 class ConsentOut(Schema):
@@ -68,9 +72,15 @@ class ConsentOut(Schema):
     document_sha256: str | None
 
 
+class GateProblem(Schema):
+    code: str
+    message: str
+    url: str
+
+
 class GateOut(Schema):
     ready: bool
-    problems: list[dict[str, str]]
+    problems: list[GateProblem]
 
 
 def _intake_out(i: Any) -> dict[str, Any]:
@@ -87,7 +97,7 @@ def _screening_out(s: Any) -> dict[str, Any]:
             "decision_conditions": s.decision_conditions, "decided_at": s.decided_at}
 
 
-@router.get("/questionnaires/current")
+@router.get("/questionnaires/current", response=dict[str, Any])
 def questionnaire(request: HttpRequest) -> dict[str, Any]:
     return as_json()
 
@@ -102,8 +112,7 @@ def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     return _intake_out(intake)
 
 
-@router.put("/patients/{patient_id}/intake", response={200: IntakeOut, 409: dict,
-                                                       422: dict})
+@router.put("/patients/{patient_id}/intake", response=IntakeOut)
 def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> Any:
     """Save answers given in form-field shape (e.g. ``cond.eczema.present``); with
     ``submit`` the intake is submitted and screened."""
@@ -111,69 +120,60 @@ def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> 
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     actor = actor_from_request(request)
     intake = services.intake_open(actor=actor, patient=patient)
-    try:
-        intake, errors = services.intake_save(actor=actor, response=intake,
-                                              data=payload.answers,
-                                              expected_version=payload.version, partial=True)
-    except services.StaleIntake:
-        return Status(409, {"detail": "The intake changed since that version; read it again."})
+    intake, errors = services.intake_save(actor=actor, response=intake, data=payload.answers,
+                                          expected_version=payload.version, partial=True)
     if errors:
-        return Status(422, {"detail": "Some answers are invalid.", "errors": errors})
+        raise services.IncompleteIntake(errors)
     if payload.submit:
-        try:
-            services.intake_submit(actor=actor, response=intake, by_patient=False)
-        except services.IncompleteIntake as exc:
-            return Status(422, {"detail": "Some answers are invalid.", "errors": exc.errors})
+        services.intake_submit(actor=actor, response=intake, by_patient=False)
         intake.refresh_from_db()
-    return Status(200, _intake_out(intake))
+    return _intake_out(intake)
 
 
-@router.get("/patients/{patient_id}/screenings", response=list[ScreeningOut])
-def screenings(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+@router.get("/patients/{patient_id}/screenings", response=Page[ScreeningOut])
+def screenings(request: HttpRequest, patient_id: int, paging: Query[PageIn]
+               ) -> dict[str, Any]:
     require(request, "screening.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
-    items = list(patient.screenings.all()[:50])
+    result = page(patient.screenings.all(), paging)
     record(actor_from_request(request), Action.LIST, patient, patient_id=patient.pk,
-           data={"via": "api", "screenings": len(items)})
-    return [_screening_out(s) for s in items]
+           data={"via": "api", "screenings": len(result["items"])})
+    result["items"] = [_screening_out(s) for s in result["items"]]
+    return result
 
 
-@router.post("/screenings/{screening_id}/review", response={200: ScreeningOut, 422: dict})
+@router.post("/screenings/{screening_id}/review", response=ScreeningOut)
 def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
     require(request, "screening.review")
     screening = selectors.screening_get(request.clinic.pk, screening_id)
-    try:
-        s = services.screening_review(actor=actor_from_request(request), screening=screening,
-                                      decision=payload.decision, note=payload.note,
-                                      conditions=payload.conditions)
-    except services.ReviewError as exc:
-        return Status(422, {"detail": str(exc)})
-    return Status(200, _screening_out(s))
+    s = services.screening_review(actor=actor_from_request(request), screening=screening,
+                                  decision=payload.decision, note=payload.note,
+                                  conditions=payload.conditions)
+    return _screening_out(s)
 
 
-@router.get("/patients/{patient_id}/consents", response=list[ConsentOut])
-def consents(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+@router.get("/patients/{patient_id}/consents", response=Page[ConsentOut])
+def consents(request: HttpRequest, patient_id: int, paging: Query[PageIn]
+             ) -> dict[str, Any]:
     require(request, "consent.record")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     record(actor_from_request(request), Action.LIST, patient, patient_id=patient.pk,
            data={"via": "api", "what": "consents"})
-    return [{"procedure": s.procedure, "state": s.state,
-             "consent_id": s.consent.pk if s.consent else None,
-             "version": s.consent.template.version if s.consent else None,
-             "signed_at": s.consent.signed_at if s.consent else None,
-             "document_sha256": s.consent.document_sha256 if s.consent else None}
-            for s in consent_selectors.consent_statuses(patient)]
+    return page([{"procedure": s.procedure, "state": s.state,
+                  "consent_id": s.consent.pk if s.consent else None,
+                  "version": s.consent.template.version if s.consent else None,
+                  "signed_at": s.consent.signed_at if s.consent else None,
+                  "document_sha256": s.consent.document_sha256 if s.consent else None}
+                 for s in consent_selectors.consent_statuses(patient)], paging)
 
 
 @router.get("/patients/{patient_id}/readiness", response=GateOut)
-def readiness(request: HttpRequest, patient_id: int, on: dt.date | None = None
+def readiness(request: HttpRequest, patient_id: int, on: Day | None = None
               ) -> dict[str, Any]:
     """May this patient be booked or treated on a date? Every missing piece, with a link."""
     require(request, "patient.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
-    from django.utils import timezone
-
-    problems = treatment_gate(patient, on or timezone.localdate())
+    problems = treatment_gate(patient, on or clock.today(request.clinic))
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
            data={"via": "api", "what": "readiness"})
     return {"ready": not problems,

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import EmailStr, Field, field_validator
+from pydantic import AfterValidator, EmailStr, Field, model_validator
 
+from puncta.clinics.bounds import FIRST_DAY, LAST_DAY, day_in_range
 from puncta.patients.models import Concern
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not day_in_range(day):
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+# Every date and time a request carries: inside the range a clinic record can mean.
+Day = Annotated[dt.date, AfterValidator(_in_range)]
+Instant = Annotated[dt.datetime, AfterValidator(_in_range)]
 
 ConcernCode = Literal[
     "fine_lines", "wrinkles", "tone", "texture", "acne_scars", "other_scars",
@@ -22,7 +34,7 @@ class PatientOut(Schema):
     mrn: str
     given_name: str
     family_name: str
-    date_of_birth: dt.date
+    date_of_birth: Day
     sex_at_birth: str
     email: str
     phone: str
@@ -40,7 +52,7 @@ class PatientOut(Schema):
 class PatientIn(Schema):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: dt.date
+    date_of_birth: Day
     sex_at_birth: Literal["female", "male", "intersex", "unknown"] = "unknown"
     email: EmailStr | Literal[""] = ""
     phone: str = Field("", max_length=32)
@@ -52,18 +64,29 @@ class PatientIn(Schema):
     concerns: list[ConcernCode] = []
     mrn: str = Field("", max_length=32)
 
-    @field_validator("date_of_birth")
-    @classmethod
-    def born_in_past(cls, value: dt.date) -> dt.date:
-        if value > dt.date.today():
-            raise ValueError("date_of_birth cannot be in the future")
-        return value
+    # Birth date, phone and MRN rules are the model's (Patient.clean), shared with the web.
 
 
-class PatientPatch(Schema):
+class PatchSchema(Schema):
+    """A partial update: an absent field is unchanged; ``null`` only clears a field that
+    may be empty (``NULLABLE``), never a required text."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def no_null_for_required(self) -> Any:
+        for name in self.model_fields_set:
+            if getattr(self, name) is None and name not in self.NULLABLE:
+                raise ValueError(f"{name}: give a value or leave the field out (not null)")
+        return self
+
+
+class PatientPatch(PatchSchema):
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"phototype", "version"})
+
     given_name: str | None = Field(None, min_length=1, max_length=100)
     family_name: str | None = Field(None, min_length=1, max_length=100)
-    date_of_birth: dt.date | None = None
+    date_of_birth: Day | None = None
     sex_at_birth: Literal["female", "male", "intersex", "unknown"] | None = None
     email: EmailStr | Literal[""] | None = None
     phone: str | None = Field(None, max_length=32)
@@ -74,12 +97,3 @@ class PatientPatch(Schema):
     skin_notes: str | None = Field(None, max_length=4000)
     concerns: list[ConcernCode] | None = None
     version: int | None = Field(None, description="Refuse the update if the record changed")
-
-
-class PatientPage(Schema):
-    count: int
-    items: list[PatientOut]
-
-
-class Error(Schema):
-    detail: str

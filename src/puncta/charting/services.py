@@ -17,6 +17,7 @@ from puncta import rules
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics.errors import DomainError
 from puncta.devices.models import CartridgeLot, Device
 from puncta.devices.selectors import lots_by_number
 from puncta.devices.services import DrawRefused, lot_draw
@@ -35,14 +36,18 @@ CHECKIN_AFTER = dt.timedelta(days=2)
 OVERDUE_AFTER = dt.timedelta(hours=72)
 
 
-class ChartError(Exception):
-    """A refusal with the page block it concerns (``field``) and a message for people."""
+class ChartError(DomainError):
+    """A refusal with the page block it concerns (``field``) and a message for people.
+
+    Input problems answer 422; a refusal because of the chart's state answers 409."""
+
+    INPUT_CODES = frozenset({"reason", "input", "unchanged", "indication", "plan",
+                             "practitioner", "appointment", "chart", "phase", "note"})
 
     def __init__(self, field: str, message: str, *, code: str = "") -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.code = code or field
+        code = code or field
+        super().__init__(message, field=field, code=code,
+                         status=422 if code in self.INPUT_CODES else 409)
 
 
 class StaleChart(ChartError):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics.errors import DomainError
 from puncta.clinics.models import Clinic
 from puncta.patients.models import Patient
 
@@ -23,11 +24,9 @@ SCAN_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 
-class ConsentError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ConsentError(DomainError):
+    def __init__(self, field: str, message: str, *, code: str = "") -> None:
+        super().__init__(message, field=field, code=code or f"consent.{field}")
 
 
 def templates_ensure(clinic: Clinic) -> None:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, Entry, record, record_many
+from puncta.clinics import clock
+from puncta.clinics.errors import DomainError
 
 from .mdall import ParsedFile
 from .models import (
@@ -244,14 +246,14 @@ def lot_receive(
     return lot
 
 
-class DrawRefused(Exception):
+class DrawRefused(DomainError):
     """A cartridge may not be drawn from this lot; ``code`` for programs, ``message`` for
     people."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    status = 409
+
+    def __init__(self, code: str, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, code=code, status=status)
 
 
 def lot_draw(
@@ -259,7 +261,11 @@ def lot_draw(
     reference: str = "", on: dt.date | None = None,
 ) -> LotDraw:
     """Take one cartridge from the lot for a session with the device (and patient)."""
-    on = on or timezone.localdate()
+    on = on or clock.today(lot.clinic)
+    if on < lot.received_on:  # a cartridge cannot be used before its lot arrived
+        raise DrawRefused("date", _(
+            "The draw date cannot be before lot %(lot)s was received (%(received)s).")
+            % {"lot": lot.lot_number, "received": lot.received_on.isoformat()}, status=422)
     if device.clinic_id != lot.clinic_id or (
         patient is not None and patient.clinic_id != lot.clinic_id
     ):

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,18 @@ def fold(text: str) -> str:
 
 def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
+
+
+def normalize_mrn(mrn: str) -> str:
+    """MRNs compare without case or surrounding spaces: 'p000042' is 'P000042'."""
+    return (mrn or "").strip().upper()
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 class Patient(models.Model):
@@ -111,10 +124,31 @@ class Patient(models.Model):
         return f"{self.family_name}, {self.given_name}"
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.mrn = self.mrn.strip().upper()
-        self.search_name = fold(f"{self.given_name} {self.family_name}")
+        self.mrn = normalize_mrn(self.mrn)
+        # Folding can expand a character into several ('ﷺ' is 18): keep the key in its column.
+        self.search_name = fold(f"{self.given_name} {self.family_name}")[:210]
         self.phone_digits = digits(self.phone)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """The patient's validation rules, defined once: the web form, the API and the
+        seed all reach them through ``full_clean()``."""
+        from puncta.clinics import clock
+
+        self.mrn = normalize_mrn(self.mrn)
+        self.phone = (self.phone or "").strip()
+        errors: dict[str, str] = {}
+        if isinstance(self.date_of_birth, dt.date) and self.clinic_id:
+            today = clock.today(self.clinic)
+            if self.date_of_birth > today:
+                errors["date_of_birth"] = _("The date of birth cannot be in the future.")
+            elif self.date_of_birth < _years_before(today, 120):
+                errors["date_of_birth"] = _("The date of birth is more than 120 years ago.")
+        count = len(digits(self.phone))
+        if self.phone and not 7 <= count <= 15:
+            errors["phone"] = _("Enter a phone number of 7 to 15 digits, e.g. 416-555-0199.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

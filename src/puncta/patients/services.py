@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics.errors import DomainError
 from puncta.clinics.models import Clinic
 
 from .models import Patient
@@ -30,8 +32,15 @@ EDITABLE_FIELDS = (
 )
 
 
-class StaleEdit(Exception):
+class StaleEdit(DomainError):
     """Someone else saved the record since this edit started."""
+
+    status = 409
+    default_code = "stale"
+
+    def __init__(self) -> None:
+        super().__init__(_("The patient changed since you read it; read it again."),
+                         field="version")
 
 
 def _next_mrn(clinic_id: int) -> str:

@@ -13,17 +13,17 @@ from django.utils.translation import gettext as _
 from puncta import rules
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics.bounds import FIRST_DAY, LAST_DAY, day_in_range
+from puncta.clinics.errors import DomainError
 from puncta.patients.models import Patient
 
 from .checks import check_plan, zone_of_field
 from .models import PlanZone, TreatmentPlan
 
 
-class PlanError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class PlanError(DomainError):
+    def __init__(self, field: str, message: str, *, code: str = "") -> None:
+        super().__init__(message, field=field, code=code or f"plan.{field or 'stale'}")
 
 
 def _findings(decision: rules.SessionDecision, zones: list[tuple[str, Decimal, int]]
@@ -43,6 +43,13 @@ def plan_save(*, actor: Actor, patient: Patient, indication: str, severity: str,
     """A new plan, or a new version of ``previous`` (which is kept, superseded)."""
     if not zones:
         raise PlanError("zones", _("Choose at least one zone and its depth."))
+    if len({z[0] for z in zones}) != len(zones):
+        raise PlanError("zones", _("Give each zone once, with its depth and passes."),
+                        code="plan.duplicate_zone")
+    if not day_in_range(start):
+        raise PlanError("start", _("Enter a start date between %(a)s and %(b)s.")
+                        % {"a": FIRST_DAY.isoformat(), "b": LAST_DAY.isoformat()},
+                        code="date.out_of_range")
     try:
         course = rules.plan_course(indication, severity, start=start)
         decision = check_plan(patient=patient, indication=indication, severity=severity,

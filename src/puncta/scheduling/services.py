@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics.bounds import FIRST_DAY, LAST_DAY, day_in_range
+from puncta.clinics.errors import DomainError
 from puncta.clinics.models import Room
 from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
@@ -23,7 +26,7 @@ from . import durations
 from .availability import Calendar
 from .eligibility import Eligibility
 from .models import LIVE, Appointment, Kind, Status
-from .series import course_windows, local_date, series_appointments
+from .series import course_windows, local_date, propose_series, series_appointments
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,15 @@ class Refusal:
     url: str = ""
 
 
-class BookingRefused(Exception):
+class BookingRefused(DomainError):
     def __init__(self, refusals: list[Refusal]) -> None:
-        super().__init__("; ".join(r.message for r in refusals))
+        super().__init__("; ".join(str(r.message) for r in refusals),
+                         code=refusals[0].code if len(refusals) == 1 else "booking.refused")
         self.refusals = refusals
+
+    def details(self) -> dict[str, Any]:
+        return {"refusals": [{"code": r.code, "message": str(r.message), "url": r.url}
+                             for r in self.refusals]}
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ def _window(plan: TreatmentPlan, number: int, others: list[Appointment]
 def check(actor: Actor, req: Request, *, exclude: int | None = None
           ) -> tuple[list[Refusal], dict[str, object]]:
     """Everything that would stop this booking, and the facts to store with it."""
+    if not day_in_range(req.start):
+        return [Refusal("date.out_of_range", _("Enter a date between %(a)s and %(b)s.") % {
+            "a": FIRST_DAY.isoformat(), "b": LAST_DAY.isoformat()})], {}
     plan, patient = req.plan, req.plan.patient
     clinic = patient.clinic
     location = req.room.location
@@ -312,3 +323,20 @@ def reflow(actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
             changed.append(appt)
         dates.append(day)
     return changed
+
+
+def series_book(*, actor: Actor, plan: TreatmentPlan, practitioner: Membership | None = None,
+                location: Any = None) -> list[Appointment]:
+    """Propose the course and book every session the proposal found a slot for, all or
+    none: the one "book the series" of the web page and the API."""
+    with transaction.atomic():
+        todo = [p for p in propose_series(plan, practitioner=practitioner, location=location)
+                if p.slot is not None]
+        if not todo:
+            raise BookingRefused([Refusal("series.no_slot", _(
+                "Nothing to book: no session has a free slot."))])
+        return book_series(actor, [
+            Request(plan=plan, number=p.number, start=p.slot.start,
+                    practitioner=p.slot.practitioner, room=p.slot.room, device=p.slot.device,
+                    supervisor=p.slot.supervisor)
+            for p in todo if p.slot is not None])

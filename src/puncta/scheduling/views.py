@@ -17,6 +17,7 @@ from puncta.accounts.access import clinic_view
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics.bounds import day_in_range
 from puncta.clinics.models import Location, Room
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
@@ -68,13 +69,9 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "book_all":
-                proposal = propose_series(plan, practitioner=practitioner, location=location)
-                todo = [p for p in proposal if p.slot is not None]
-                if not todo:
-                    messages.error(request, _("Nothing to book: no session has a free slot."))
-                else:
-                    booked = services.book_series(actor, [_request_for(plan, p) for p in todo])
-                    messages.success(request, _("%(n)s sessions booked.") % {"n": len(booked)})
+                booked = services.series_book(actor=actor, plan=plan,
+                                              practitioner=practitioner, location=location)
+                messages.success(request, _("%(n)s sessions booked.") % {"n": len(booked)})
             elif action == "book_one":
                 number = _int(request.POST.get("number"))
                 proposal = propose_series(plan, practitioner=practitioner, location=location)
@@ -141,6 +138,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         day = timezone.localdate()
+    if not day_in_range(day):
+        day = timezone.localdate()  # year 1 or 9999: show this week rather than overflow
     if view == "week":
         first = day - dt.timedelta(days=day.weekday())
         days = [first + dt.timedelta(days=i) for i in range(7)]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}
+
 
 def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+    if request.path.startswith("/api/"):  # the API answers JSON, even outside its routes
+        return JsonResponse({"code": CODES[status], "message": text}, status=status)
     try:
         body = render_to_string(
             "web/error.html", {"title": title, "text": text, "status": status}, request
@@ -19,8 +23,9 @@ def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpRespo
     return HttpResponse(body, status=status)
 
 
-def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _page(request, 400, _("Bad request"), _("The request could not be understood."))
+def bad_request(request: HttpRequest, exception: Any = None, message: str = "") -> HttpResponse:
+    return _page(request, 400, _("Bad request"),
+                 message or _("The request could not be understood."))
 
 
 def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from puncta.patients.models import Concern, Patient
@@ -63,23 +60,9 @@ class PatientForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
-    def clean_date_of_birth(self) -> dt.date:
-        born: dt.date = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        if born < today.replace(year=today.year - 120):
-            raise forms.ValidationError(_("The date of birth is more than 120 years ago."))
-        return born
-
-    def clean_phone(self) -> str:
-        phone: str = self.cleaned_data["phone"].strip()
-        count = sum(ch.isdigit() for ch in phone)
-        if phone and not 7 <= count <= 15:
-            raise forms.ValidationError(
-                _("Enter a phone number of 7 to 15 digits, e.g. 416-555-0199.")
-            )
-        return phone
+    # Birth date, phone and MRN rules live on the model (Patient.clean), so the web form
+    # and the API refuse the same values; ModelForm runs them and shows each error next
+    # to its field.
 
     def clean_given_name(self) -> str:
         return self.cleaned_data["given_name"].strip()

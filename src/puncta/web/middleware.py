@@ -26,3 +26,42 @@ class QueryCountHeaderMiddleware:
             response = self.get_response(request)
         response.headers["X-Puncta-Queries"] = str(count)
         return response
+
+
+class RefuseNulMiddleware:
+    """Refuse a NUL character in any query or form value, before a view reads it.
+
+    PostgreSQL cannot store NUL in text or JSON; Django's form fields already refuse it,
+    but searches and a few pages read parameters directly. One check at the door covers
+    them all (the API's parser does the same for JSON): a 400 page naming the field."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # the API's parser answers JSON
+        field = _nul_field(request)
+        if field is not None:
+            from django.utils.translation import gettext as _
+
+            from .errors import bad_request
+
+            return bad_request(request, message=_(
+                "The field “%(field)s” contains a NUL character (\\0), which cannot be "
+                "stored. Remove it and send the form again.") % {"field": field})
+        return self.get_response(request)
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.POST)
+    for params in sources:
+        for key, values in params.lists():
+            if "\x00" in key or any("\x00" in v for v in values if isinstance(v, str)):
+                return key.replace("\x00", "\\0")
+    if "\x00" in request.path:
+        return "path"
+    return None

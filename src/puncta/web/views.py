@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake.selectors import screening_current
+from puncta.patients.models import Patient
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 from puncta.plans.selectors import plans_of
 from puncta.scheduling.selectors import clinic_day, patient_upcoming
@@ -98,6 +100,12 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _errors_into(form: PatientForm, exc: ValidationError) -> None:
+    """A refusal of the service shown on the form: next to its field when the form has it."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _clinical(request: HttpRequest) -> bool:
     return has_perm(request.membership.role, "patient.edit_clinical")
 
@@ -105,14 +113,22 @@ def _clinical(request: HttpRequest) -> bool:
 @clinic_view("patient.create")
 @require_http_methods(["GET", "POST"])
 def patient_create_view(request: HttpRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None, clinical=_clinical(request))
+    # The instance knows its clinic, so the model's rules (birth date against the clinic's
+    # day, phone, MRN) run in the form and show next to their fields.
+    form = PatientForm(request.POST or None, instance=Patient(clinic=request.clinic),
+                       clinical=_clinical(request))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        patient = patient_create(
-            actor=actor_from_request(request), clinic_id=request.clinic.pk, **data
-        )
-        messages.success(request, _("Patient %(name)s created.") % {"name": patient.full_name})
-        return redirect("web:patient_detail", pk=patient.pk)
+        try:
+            patient = patient_create(
+                actor=actor_from_request(request), clinic_id=request.clinic.pk, **data
+            )
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, _("Patient %(name)s created.")
+                             % {"name": patient.full_name})
+            return redirect("web:patient_detail", pk=patient.pk)
     return render(request, "web/patients/form.html", {"form": form, "creating": True})
 
 
@@ -130,6 +146,8 @@ def patient_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data.get("version"),
                 **data,
             )
+        except ValidationError as exc:
+            _errors_into(form, exc)
         except StaleEdit:
             form.add_error(
                 None,

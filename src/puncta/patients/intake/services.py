@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop as N_
 from puncta import rules
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics.errors import DomainError
 
 from ..models import (
     IntakeLink,
@@ -40,18 +41,30 @@ RESULT_BY_VERDICT = {
 }
 
 
-class StaleIntake(Exception):
+class StaleIntake(DomainError):
     """Someone else saved this intake after the editor loaded it."""
 
+    status = 409
+    default_code = "stale"
 
-class IncompleteIntake(Exception):
+    def __init__(self) -> None:
+        super().__init__(N_("The intake changed since that version; read it again."),
+                         field="version")
+
+
+class IncompleteIntake(DomainError):
+    default_code = "intake.incomplete"
+
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("intake has errors")
+        super().__init__(N_("Some answers are invalid."), field=next(iter(errors), ""))
         self.errors = errors
 
+    def details(self) -> dict[str, Any]:
+        return {"errors": {k: str(v) for k, v in self.errors.items()}}
 
-class ReviewError(Exception):
-    pass
+
+class ReviewError(DomainError):
+    default_code = "screening.review"
 
 
 def _hash(raw: str) -> str:
