@@ -20,6 +20,7 @@ from puncta.devices.services import lot_draw, lot_receive
 
 from .auth import require
 from .pagination import Page, PageIn, page
+from .schemas import Day
 
 router = Router(tags=["devices"])
 
@@ -85,7 +86,7 @@ class LotOut(Schema):
 class LotIn(Schema):
     product_id: int
     lot_number: str = Field(min_length=1, max_length=64)
-    expiry: dt.date
+    expiry: Day
     quantity: int = Field(ge=1, le=100000)
 
 
@@ -93,7 +94,7 @@ class DrawIn(Schema):
     device_id: int
     patient_id: int | None = None
     reference: str = Field("", max_length=100)
-    on: dt.date | None = None
+    on: Day | None = None
 
 
 class DrawOut(Schema):
@@ -152,7 +153,7 @@ def list_devices(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
 
 @router.get("/licences/verify", response=VerifyOut, by_alias=True)
 def verify_licence(request: HttpRequest, number: str = Query(..., max_length=30),
-                   on: dt.date | None = None) -> dict[str, Any]:
+                   on: Day | None = None) -> dict[str, Any]:
     require(request, "device.view")
     return selectors.licence_verify(number, on or clock.today(request.clinic))
 

@@ -12,7 +12,6 @@ from pydantic import Field
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.clinics import clock
-from puncta.consent import selectors as consent_selectors
 from puncta.consent.gate import treatment_gate
 from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake import selectors, services
@@ -61,15 +60,6 @@ class ReviewIn(Schema):
     decision: str = Field(max_length=20)
     note: str = Field(max_length=4000)
     conditions: str = Field("", max_length=2000)
-
-
-class ConsentOut(Schema):
-    procedure: str
-    state: str
-    consent_id: int | None
-    version: int | None
-    signed_at: dt.datetime | None
-    document_sha256: str | None
 
 
 class GateProblem(Schema):
@@ -150,21 +140,6 @@ def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
                                   decision=payload.decision, note=payload.note,
                                   conditions=payload.conditions)
     return _screening_out(s)
-
-
-@router.get("/patients/{patient_id}/consents", response=Page[ConsentOut])
-def consents(request: HttpRequest, patient_id: int, paging: Query[PageIn]
-             ) -> dict[str, Any]:
-    require(request, "consent.record")
-    patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
-    record(actor_from_request(request), Action.LIST, patient, patient_id=patient.pk,
-           data={"via": "api", "what": "consents"})
-    return page([{"procedure": s.procedure, "state": s.state,
-                  "consent_id": s.consent.pk if s.consent else None,
-                  "version": s.consent.template.version if s.consent else None,
-                  "signed_at": s.consent.signed_at if s.consent else None,
-                  "document_sha256": s.consent.document_sha256 if s.consent else None}
-                 for s in consent_selectors.consent_statuses(patient)], paging)
 
 
 @router.get("/patients/{patient_id}/readiness", response=GateOut)

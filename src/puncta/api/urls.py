@@ -14,6 +14,7 @@ from puncta import __version__
 
 from .auth import TokenAuth
 from .charting import router as charting_router
+from .consent import router as consent_router
 from .devices import router as devices_router
 from .errors import StrictParser, document, install
 from .intake import router as intake_router
@@ -56,6 +57,7 @@ api = PunctaAPI(
 api.add_router("/", patients_router)
 api.add_router("/devices", devices_router)
 api.add_router("/", intake_router)
+api.add_router("/", consent_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", charting_router)
 

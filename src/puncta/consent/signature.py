@@ -7,6 +7,7 @@ ever stored or shown.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 WIDTH, HEIGHT = 600, 200
@@ -35,6 +36,8 @@ def parse_strokes(raw: str) -> list[list[tuple[float, float]]]:
                     or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)):
                 raise BadSignature("unreadable signature")
             x, y = float(p[0]), float(p[1])
+            if not (math.isfinite(x) and math.isfinite(y)):  # NaN/Infinity: not a point
+                raise BadSignature("unreadable signature")
             points.append((min(max(x, 0.0), WIDTH), min(max(y, 0.0), HEIGHT)))
         total += len(points)
         if len(points) >= 2:

@@ -86,6 +86,8 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
                 try:
                     day = dt.date.fromisoformat(request.POST.get("day", ""))
                 except ValueError:
+                    day = None
+                if day is None or not day_in_range(day):
                     messages.error(request, _("Enter the day as year-month-day."))
                 else:
                     finder = SlotFinder(plan, practitioner=practitioner, location=location)
@@ -176,6 +178,8 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
                     day = dt.date.fromisoformat(request.POST.get("date", ""))
                     at = dt.time.fromisoformat(request.POST.get("time", ""))
                 except ValueError:
+                    day = None
+                if day is None or not day_in_range(day):
                     messages.error(request, _("Enter a date (year-month-day) and a time."))
                     return redirect("scheduling:appointment", appointment_id=appt.pk)
                 start = dt.datetime.combine(day, at, tzinfo=tz)
