@@ -43,7 +43,8 @@ def test_receive_draw_trace(personas, pen, cartridge):
                  content_type="application/json")
     assert r.status_code == 201, r.content
     lot_id = r.json()["id"]
-    assert [lot["lot_number"] for lot in api.get("/api/v1/devices/lots").json()["items"]] == ["API-1"]
+    lots = api.get("/api/v1/devices/lots").json()["items"]
+    assert [lot["lot_number"] for lot in lots] == ["API-1"]
     patient = PatientFactory(clinic=personas.clinic)
     r = api.post(f"/api/v1/devices/lots/{lot_id}/draws",
                  {"device_id": pen.pk, "patient_id": patient.pk, "reference": "chart:5"},
