@@ -179,8 +179,30 @@ def install(api: NinjaAPI) -> None:
             "administrator if it happens again.")))
 
 
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(node: Any) -> None:
+    """Say in the document what the parser enforces: no text holds a NUL character."""
+    if isinstance(node, dict):
+        if (node.get("type") == "string" and not {"format", "enum", "const", "pattern"}
+                & node.keys()):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
+
+
 def document(schema: dict[str, Any]) -> dict[str, Any]:
-    """Add the error responses every operation may give to the OpenAPI document."""
+    """Add the error responses every operation may give to the OpenAPI document, and the
+    NUL rule to every free text."""
+    _no_nul(schema.get("components", {}))
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            _no_nul(operation.get("parameters", []))
+            _no_nul(operation.get("requestBody", {}))
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in error_schema.pop("$defs", {}).items():
