@@ -87,9 +87,14 @@ def test_hours_page_for_admin_only(personas, clinic_ready):
         "weekday": ["5"], "start": "10:00", "end": "14:00", "on_site": "on"})
     assert WorkingHours.objects.filter(membership=personas.nurse_practitioner,
                                        weekday=5).exists()
-    bad = admin.post(reverse("scheduling:hours"), {"start": "14:00", "end": "10:00"},
-                     follow=True)
-    assert "start before the end" in bad.content.decode()
+    bad = admin.post(reverse("scheduling:hours"), {
+        "membership": personas.nurse_practitioner.pk, "location": clinic_ready["location"].pk,
+        "weekday": ["4"], "start": "14:00", "end": "10:00"}, follow=True)
+    assert "The start must be before the end." in bad.content.decode()
+    nobody = admin.post(reverse("scheduling:hours"), {"start": "10:00", "end": "14:00"},
+                        follow=True)
+    assert "Choose a person of this clinic." in nobody.content.decode()
+    assert not WorkingHours.objects.filter(weekday=4).exists()
     assert client_for(personas.front_desk).get(reverse("scheduling:hours")).status_code == 403
 
 

@@ -4,17 +4,21 @@ audited like the web; the same services decide, so the same rules refuse."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from puncta.audit.models import Action
-from puncta.audit.services import actor_from_request, record
+from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.charting import selectors, services
-from puncta.charting.models import Chart
+from puncta.charting.aftercare import aftercare_context
+from puncta.charting.models import AdverseEvent, Chart
+from puncta.charting.pdf import aftercare_pdf
 from puncta.clinics.errors import DomainError
 from puncta.patients import selectors as patient_selectors
 from puncta.plans.selectors import plan_get
@@ -22,6 +26,7 @@ from puncta.scheduling.selectors import appointment_get
 
 from .auth import require
 from .pagination import Page, PageIn, page
+from .schemas import Day
 
 router = Router(tags=["charting"])
 
@@ -215,3 +220,150 @@ def amend_chart(request: HttpRequest, chart_id: int, payload: AmendIn) -> dict[s
     services.chart_amend(actor=actor_from_request(request), chart=chart,
                          reason=payload.reason, data=data)
     return _out(_fresh(request, chart_id))
+
+
+class AdverseEventIn(Schema):
+    phase: Literal["during", "after"] = "after"
+    kind: str = Field(max_length=16)
+    severity: str = Field(max_length=8)
+    description: str = Field("", max_length=2000)
+    action_taken: str = Field("", max_length=2000)
+    occurred_on: Day | None = None
+
+
+class FollowUpIn(Schema):
+    note: str = Field(min_length=1, max_length=2000)
+    status: str = Field(max_length=12)
+
+
+class FollowUpOut(Schema):
+    at: str
+    by: str
+    note: str
+    status: str
+
+
+class AdverseEventOut(Schema):
+    id: int
+    patient_id: int
+    chart_id: int | None
+    phase: str
+    kind: str
+    severity: str
+    description: str
+    action_taken: str
+    occurred_on: dt.date
+    status: str
+    notes: list[FollowUpOut]
+    created_at: dt.datetime
+
+
+class AftercareItem(Schema):
+    text: str
+    when: str
+
+
+class AftercareOut(Schema):
+    chart_id: int
+    lang: str
+    title: str
+    subtitle: str
+    downtime_heading: str
+    downtime: str
+    items_heading: str
+    items: list[AftercareItem]
+    call_heading: str
+    call: str
+    footer: str
+
+
+class AftercareQuery(Schema):
+    lang: Literal["en", "fr"] | None = None
+
+
+def _ae_out(ae: AdverseEvent) -> dict[str, Any]:
+    return {f: getattr(ae, f) for f in AdverseEventOut.model_fields}
+
+
+@router.post("/charts/{chart_id}/adverse-events", response={201: AdverseEventOut})
+def adverse_event_add(request: HttpRequest, chart_id: int, payload: AdverseEventIn) -> Status:
+    require(request, "adverse.record")
+    chart = selectors.chart_get(request.clinic.pk, chart_id)
+    ae = services.adverse_event_record(
+        actor=actor_from_request(request), patient=chart.patient, chart=chart,
+        phase=payload.phase, kind=payload.kind, severity=payload.severity,
+        description=payload.description, action_taken=payload.action_taken,
+        occurred_on=payload.occurred_on)
+    return Status(201, _ae_out(ae))
+
+
+@router.get("/adverse-events", response=Page[AdverseEventOut])
+def adverse_events(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+    require(request, "adverse.report")
+    result = page(selectors.adverse_events(request.clinic.pk), paging)
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "charting.adverseevent", str(ae.pk), ae.patient_id,
+              data={"via": "api"}) for ae in result["items"]])
+    result["items"] = [_ae_out(ae) for ae in result["items"]]
+    return result
+
+
+@router.get("/adverse-events/{event_id}", response=AdverseEventOut)
+def adverse_event_read(request: HttpRequest, event_id: int) -> dict[str, Any]:
+    require(request, "adverse.record")
+    ae = selectors.adverse_event_get(request.clinic.pk, event_id)
+    record(actor_from_request(request), Action.READ, ae, patient_id=ae.patient_id,
+           data={"via": "api"})
+    return _ae_out(ae)
+
+
+@router.post("/adverse-events/{event_id}/follow-ups", response=AdverseEventOut)
+def adverse_event_follow_up(request: HttpRequest, event_id: int, payload: FollowUpIn
+                            ) -> dict[str, Any]:
+    require(request, "adverse.record")
+    ae = selectors.adverse_event_get(request.clinic.pk, event_id)
+    done = services.adverse_event_follow_up(actor=actor_from_request(request), event=ae,
+                                            note=payload.note, status=payload.status)
+    return _ae_out(done)
+
+
+def _signed_sheet(request: HttpRequest, chart_id: int) -> Chart:
+    chart = selectors.chart_get(request.clinic.pk, chart_id)
+    if not chart.aftercare:
+        raise DomainError(_("The aftercare sheet is written when the chart is signed."),
+                          code="aftercare.unsigned", status=409)
+    return chart
+
+
+def _lang(chart: Chart, asked: str | None) -> str:
+    lang = asked or (chart.aftercare or {}).get("language") or chart.patient.preferred_language
+    return lang if lang in ("en", "fr") else "en"
+
+
+@router.get("/charts/{chart_id}/aftercare", response=AftercareOut)
+def aftercare(request: HttpRequest, chart_id: int, q: Query[AftercareQuery]
+              ) -> dict[str, Any]:
+    """The patient's aftercare sheet (in their language unless ``lang`` is given)."""
+    require(request, "chart.view")
+    chart = _signed_sheet(request, chart_id)
+    record(actor_from_request(request), Action.READ, chart, patient_id=chart.patient_id,
+           data={"aftercare": "json", "via": "api"})
+    return {"chart_id": chart.pk, **aftercare_context(chart, _lang(chart, q.lang))}
+
+
+@router.get("/charts/{chart_id}/aftercare.pdf", response={200: None},
+            openapi_extra={"responses": {"200": {
+                "description": "the aftercare sheet",
+                "content": {"application/pdf": {"schema": {"type": "string",
+                                                           "format": "binary"}}}}}})
+def aftercare_pdf_download(request: HttpRequest, chart_id: int, q: Query[AftercareQuery]
+                           ) -> HttpResponse:
+    require(request, "chart.view")
+    chart = _signed_sheet(request, chart_id)
+    lang = _lang(chart, q.lang)
+    record(actor_from_request(request), Action.EXPORT, chart, patient_id=chart.patient_id,
+           data={"aftercare": "pdf", "language": lang, "via": "api"})
+    response = HttpResponse(aftercare_pdf(aftercare_context(chart, lang)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="aftercare-{chart.pk}-{lang}.pdf"'
+    return response

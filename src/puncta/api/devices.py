@@ -4,7 +4,8 @@ token's clinic and audited like the web."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -14,9 +15,16 @@ from puncta.audit.services import actor_from_request
 from puncta.clinics import clock
 from puncta.devices import selectors
 from puncta.devices.licensing import licence_state
-from puncta.devices.models import CartridgeLot, Device
+from puncta.devices.models import CartridgeLot, CartridgeProduct, Device
 from puncta.devices.recall import audit_trace, trace_rows
-from puncta.devices.services import lot_draw, lot_receive
+from puncta.devices.services import (
+    cartridge_product_create,
+    device_create,
+    device_update,
+    licence_link,
+    lot_draw,
+    lot_receive,
+)
 
 from .auth import require
 from .pagination import Page, PageIn, page
@@ -199,6 +207,81 @@ def trace_lot(request: HttpRequest, lot_id: int, paging: Query[PageIn]) -> dict[
     audit_trace(actor_from_request(request), result["items"], via="api")
     result["items"] = trace_rows(result["items"])
     return result
+
+
+class DeviceIn(Schema):
+    kind: Literal["pen", "roller", "stamp", "rf"]
+    manufacturer: str = Field(min_length=1, max_length=200)
+    model_name: str = Field(min_length=1, max_length=200)
+    serial_number: str = Field(min_length=1, max_length=100)
+    intended_use: str = Field("professional", max_length=12)
+    max_depth_mm: Decimal = Field(gt=0, le=5, max_digits=4, decimal_places=2)
+    needle_counts: list[int] = Field([], max_length=20)
+    speed_min: int | None = Field(None, ge=0, le=100000)
+    speed_max: int | None = Field(None, ge=0, le=100000)
+
+
+class LicenceIn(Schema):
+    authority: Literal["HC", "FDA"]
+    number: str = Field(min_length=1, max_length=30)
+
+
+class ProductIn(Schema):
+    manufacturer: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200)
+    needle_count: int = Field(ge=1, le=200)
+    configuration: str = Field("", max_length=100)
+    compatible_models: list[str] = Field([], max_length=50)
+    single_use: bool = True
+    sterile: bool = True
+
+
+class ProductOut(Schema):
+    id: int
+    manufacturer: str
+    name: str
+    needle_count: int
+    configuration: str
+    compatible_models: list[str]
+    single_use: bool
+    sterile: bool
+
+
+@router.post("", response={201: DeviceOut})
+def register_device(request: HttpRequest, payload: DeviceIn) -> Status:
+    """Register a device of the clinic (link its licence next)."""
+    require(request, "device.manage")
+    device = device_create(actor=actor_from_request(request), clinic_id=request.clinic.pk,
+                           **payload.dict())
+    return Status(201, _device_out(device, clock.today(request.clinic)))
+
+
+@router.put("/{device_id}/licence", response=DeviceOut)
+def link_licence(request: HttpRequest, device_id: int, payload: LicenceIn) -> dict[str, Any]:
+    """Link the device to its licence: a Health Canada licence must be in the imported
+    registry; an FDA clearance is recorded as given."""
+    require(request, "device.manage")
+    actor = actor_from_request(request)
+    device = selectors.device_get(request.clinic.pk, device_id)
+    lic = licence_link(actor=actor, clinic_id=request.clinic.pk,
+                       authority=payload.authority, number=payload.number)
+    device = device_update(actor=actor, device=device, licence=lic)
+    return _device_out(device, clock.today(request.clinic))
+
+
+@router.get("/products", response=Page[ProductOut])
+def products(request: HttpRequest, paging: Query[PageIn]) -> Any:
+    require(request, "device.view")
+    return page(CartridgeProduct.objects.filter(clinic=request.clinic)
+                .order_by("manufacturer", "name", "id"), paging)
+
+
+@router.post("/products", response={201: ProductOut})
+def add_product(request: HttpRequest, payload: ProductIn) -> Status:
+    require(request, "device.manage")
+    product = cartridge_product_create(actor=actor_from_request(request),
+                                       clinic_id=request.clinic.pk, **payload.dict())
+    return Status(201, product)
 
 
 @router.get("/{device_id}", response=DeviceOut)

@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -20,7 +21,7 @@ from puncta.patients import selectors as patient_selectors
 from puncta.plans import selectors as plan_selectors
 from puncta.plans import services as plan_services
 from puncta.plans.forms import parse_depth
-from puncta.scheduling import selectors, services
+from puncta.scheduling import ics, selectors, services
 from puncta.scheduling.models import Appointment
 from puncta.scheduling.series import propose_series
 
@@ -344,3 +345,19 @@ def cancel(request: HttpRequest, appointment_id: int, payload: StatusIn) -> dict
     appt = services.set_status(actor_from_request(request), appt, "cancelled",
                                reason=payload.reason)
     return appt_out(appt)
+
+
+@router.get("/plans/{plan_id}/series.ics", response={200: None},
+            openapi_extra={"responses": {"200": {
+                "description": "the course's sessions as an iCalendar file",
+                "content": {"text/calendar": {"schema": {"type": "string"}}}}}})
+def series_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
+    require(request, "appointment.view")
+    plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
+    appts = selectors.series_list(plan)
+    record(actor_from_request(request), Action.EXPORT, plan, patient_id=plan.patient_id,
+           data={"format": "ics", "via": "api"})
+    response = HttpResponse(ics.calendar_of(appts, _("Microneedling")),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="series-{plan.pk}.ics"'
+    return response

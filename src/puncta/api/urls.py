@@ -14,6 +14,7 @@ from puncta import __version__
 
 from .auth import TokenAuth
 from .charting import router as charting_router
+from .clinic import router as clinic_router
 from .consent import router as consent_router
 from .devices import router as devices_router
 from .errors import StrictParser, document, install
@@ -55,6 +56,7 @@ api = PunctaAPI(
     openapi_extra={"info": {"x-puncta-version": __version__}},
 )
 api.add_router("/", patients_router)
+api.add_router("/", clinic_router)
 api.add_router("/devices", devices_router)
 api.add_router("/", intake_router)
 api.add_router("/", consent_router)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,6 +25,7 @@ from puncta.plans.selectors import plans_of
 from puncta.scheduling.selectors import appointment_get
 
 from . import forms, selectors, services
+from .aftercare import aftercare_context
 from .models import AEKind, AEPhase, AESeverity, AEStatus, Chart, ChartStatus
 from .pdf import aftercare_pdf
 from .timeline import course as course_timeline
@@ -251,45 +252,6 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = chart_context(chart, {})
     ctx.update({"error": error, "error_field": field, "reason": request.POST.get("reason", "")})
     return render(request, "charting/amend.html", ctx)
-
-
-def aftercare_context(chart: Chart, lang: str) -> dict[str, Any]:
-    sheet = chart.aftercare or {}
-    fr = lang == "fr"
-    with translation.override(lang):
-        down = sheet.get("downtime", {})
-        items = []
-        for item in sheet.get("items", []):
-            hours = item.get("duration_hours")
-            when = ""
-            if hours:
-                when = (_("%(n)s days") % {"n": hours // 24} if hours >= 48 and hours % 24 == 0
-                        else _("%(n)s hours") % {"n": hours})
-                if item.get("starts_after_hours"):
-                    when = _("from %(start)s hours, for %(span)s") % {
-                        "start": item["starts_after_hours"], "span": when}
-            items.append({"text": item["fr"] if fr else item["en"], "when": when})
-        clinic = chart.patient.clinic
-        return {
-            "lang": lang,
-            "title": _("Aftercare after your microneedling session"),
-            "subtitle": _("%(name)s — session of %(on)s, %(clinic)s (deepest depth %(depth)s "
-                          "mm)") % {"name": chart.patient.full_name, "on": chart.on.isoformat(),
-                                    "clinic": clinic.name,
-                                    "depth": sheet.get("max_depth_mm", "—")},
-            "downtime_heading": _("What to expect"),
-            "downtime": _("Redness and dryness for %(min)s to %(max)s days; most people go "
-                          "back to their usual activities after that.") % {
-                "min": down.get("min", "—"), "max": down.get("max", "—")},
-            "items_heading": _("What to avoid, and for how long"),
-            "items": items,
-            "call_heading": _("When to call the clinic"),
-            "call": _("Call %(clinic)s right away if you notice increasing pain, swelling or "
-                      "redness after 3 days, pus, fever, blisters, a cold sore, or any reaction "
-                      "that worries you.") % {"clinic": clinic.name},
-            "footer": _("Built from the Puncta rules %(v)s by the depth actually used.")
-            % {"v": sheet.get("rules_version", "")},
-        }
 
 
 def _sheet_lang(request: HttpRequest, chart: Chart) -> str:

@@ -18,11 +18,12 @@ from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics.bounds import day_in_range
+from puncta.clinics.errors import DomainError
 from puncta.clinics.models import Location, Room
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
-from . import ics, selectors, services
+from . import ics, selectors, services, staff
 from .models import Status, TimeOff, WorkingHours
 from .series import SlotFinder, propose_series
 
@@ -247,42 +248,38 @@ def _ics_response(body: bytes, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def hours_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if request.POST.get("form") == "time_off":
-            return _time_off(request)
-        if request.POST.get("form") == "supervision":
-            request.clinic.supervision_on_site = request.POST.get("on_site") == "on"
-            request.clinic.save(update_fields=["supervision_on_site"])
-            record(actor_from_request(request), Action.UPDATE, request.clinic,
-                   data={"supervision_on_site": request.clinic.supervision_on_site})
-            messages.success(request, _("Supervision setting saved."))
-            return redirect("scheduling:hours")
-        if request.POST.get("delete_off"):
-            TimeOff.objects.filter(pk=_int(request.POST["delete_off"]),
-                                   membership__clinic=request.clinic).delete()
-            return redirect("scheduling:hours")
-        if request.POST.get("delete"):
-            WorkingHours.objects.filter(pk=_int(request.POST["delete"]),
-                                        membership__clinic=request.clinic).delete()
-            return redirect("scheduling:hours")
-        member = _member(request, request.POST.get("membership"))
-        location = _location(request, request.POST.get("location"))
+        actor, clinic_id = actor_from_request(request), request.clinic.pk
         try:
-            start = dt.time.fromisoformat(request.POST.get("start", ""))
-            end = dt.time.fromisoformat(request.POST.get("end", ""))
-            weekdays = [int(d) for d in request.POST.getlist("weekday") if d in "0123456"]
-        except ValueError:
-            start = end = None
-            weekdays = []
-        if member is None or location is None or start is None or end is None \
-                or not weekdays or start >= end:
-            messages.error(request, _("Choose a person, a location, one or more weekdays and "
-                                      "a start before the end."))
-        else:
-            for wd in weekdays:
-                WorkingHours.objects.create(membership=member, location=location, weekday=wd,
-                                            start=start, end=end,
-                                            on_site=request.POST.get("on_site") == "on")
-            messages.success(request, _("Working hours added."))
+            if request.POST.get("form") == "time_off":
+                staff.time_off_add(
+                    actor=actor, clinic_id=clinic_id,
+                    membership=_member(request, request.POST.get("membership")),
+                    first_day=_day(request.POST.get("start")),
+                    last_day=_day(request.POST.get("end")),
+                    reason=request.POST.get("reason", ""))
+                messages.success(request, _("Time off added."))
+            elif request.POST.get("form") == "supervision":
+                staff.clinic_supervision_set(actor=actor, clinic=request.clinic,
+                                             on_site=request.POST.get("on_site") == "on")
+                messages.success(request, _("Supervision setting saved."))
+            elif request.POST.get("delete_off"):
+                staff.time_off_remove(actor=actor, clinic_id=clinic_id,
+                                      time_off_id=_int(request.POST["delete_off"]) or 0)
+            elif request.POST.get("delete"):
+                staff.working_hours_remove(actor=actor, clinic_id=clinic_id,
+                                           hours_id=_int(request.POST["delete"]) or 0)
+            else:
+                staff.working_hours_add(
+                    actor=actor, clinic_id=clinic_id,
+                    membership=_member(request, request.POST.get("membership")),
+                    location=_location(request, request.POST.get("location")),
+                    weekdays=[int(d) for d in request.POST.getlist("weekday")
+                              if d in ("0", "1", "2", "3", "4", "5", "6")],
+                    start=_time(request.POST.get("start")), end=_time(request.POST.get("end")),
+                    on_site=request.POST.get("on_site") == "on")
+                messages.success(request, _("Working hours added."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         return redirect("scheduling:hours")
     return render(request, "scheduling/hours.html", {
         "hours": WorkingHours.objects.filter(membership__clinic=request.clinic)
@@ -297,24 +294,18 @@ def hours_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _time_off(request: HttpRequest) -> HttpResponse:
-    member = _member(request, request.POST.get("membership"))
-    tz = zoneinfo.ZoneInfo(request.clinic.time_zone)
+def _day(value: Any) -> dt.date | None:
     try:
-        start = dt.datetime.combine(dt.date.fromisoformat(request.POST.get("start", "")),
-                                    dt.time.min, tzinfo=tz)
-        end = dt.datetime.combine(dt.date.fromisoformat(request.POST.get("end", "")),
-                                  dt.time.min, tzinfo=tz) + dt.timedelta(days=1)
+        return dt.date.fromisoformat(value or "")
     except ValueError:
-        start = end = None
-    if member is None or start is None or end is None or end <= start:
-        messages.error(request, _("Choose a person and the first and last day off (the last "
-                                  "on or after the first)."))
-    else:
-        TimeOff.objects.create(membership=member, start=start, end=end,
-                               reason=request.POST.get("reason", "")[:200])
-        messages.success(request, _("Time off added."))
-    return redirect("scheduling:hours")
+        return None
+
+
+def _time(value: Any) -> dt.time | None:
+    try:
+        return dt.time.fromisoformat(value or "")
+    except ValueError:
+        return None
 
 
 @clinic_view("appointment.view")
