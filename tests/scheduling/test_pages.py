@@ -94,7 +94,8 @@ def test_hours_page_for_admin_only(personas, clinic_ready):
     nobody = admin.post(reverse("scheduling:hours"), {"start": "10:00", "end": "14:00"},
                         follow=True)
     assert "Choose a person of this clinic." in nobody.content.decode()
-    assert not WorkingHours.objects.filter(weekday=4).exists()
+    assert not WorkingHours.objects.filter(membership=personas.nurse_practitioner,
+                                           weekday=4).exists()
     assert client_for(personas.front_desk).get(reverse("scheduling:hours")).status_code == 403
 
 
