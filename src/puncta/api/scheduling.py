@@ -294,11 +294,16 @@ def book(request: HttpRequest, plan_id: int, payload: BookIn) -> Status:
 
 
 @router.post("/plans/{plan_id}/book-series", response={201: list[AppointmentOut]})
-def book_series(request: HttpRequest, plan_id: int) -> Status:
-    """Book every session the proposal found a slot for, all or none."""
+def book_series(request: HttpRequest, plan_id: int, practitioner: int | None = None,
+                location: int | None = None) -> Status:
+    """Book every session the proposal found a slot for, all or none (optionally with one
+    practitioner, at one location)."""
     require(request, "appointment.book")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
-    appts = services.series_book(actor=actor_from_request(request), plan=plan)
+    appts = services.series_book(
+        actor=actor_from_request(request), plan=plan,
+        practitioner=_member(request, practitioner, "practitioner"),
+        location=_location(request, location))
     return Status(201, [appt_out(a) for a in appts])
 
 
