@@ -18,7 +18,7 @@ from puncta.scheduling.models import TimeOff, WorkingHours
 
 from .auth import require
 from .pagination import Page, PageIn, page
-from .schemas import Day
+from .schemas import Day, LocalTime
 
 router = Router(tags=["clinic and staff"])
 
@@ -52,8 +52,8 @@ class HoursIn(Schema):
     membership_id: int
     location_id: int
     weekdays: list[int] = Field(min_length=1, max_length=7, description="0 = Monday")
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     on_site: bool = True
 
 
@@ -62,8 +62,8 @@ class HoursOut(Schema):
     membership_id: int
     location_id: int
     weekday: int
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     on_site: bool
 
 

@@ -6,7 +6,14 @@ import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from puncta.clinics.bounds import FIRST_DAY, LAST_DAY, day_in_range
 from puncta.patients.models import Concern
@@ -21,6 +28,13 @@ def _in_range(day: dt.date) -> dt.date:
 # Every date and time a request carries: inside the range a clinic record can mean.
 Day = Annotated[dt.date, AfterValidator(_in_range)]
 Instant = Annotated[dt.datetime, AfterValidator(_in_range)]
+
+_CLOCK = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+          "description": "a local wall-clock time, HH:MM or HH:MM:SS (no zone)"}
+# A wall-clock time at a location (working hours): no zone, as JSON Schema's "time" needs one.
+LocalTime = Annotated[
+    dt.time, AfterValidator(lambda t: t.replace(tzinfo=None)),
+    PlainSerializer(lambda t: t.isoformat(), return_type=str), WithJsonSchema(_CLOCK)]
 
 ConcernCode = Literal[
     "fine_lines", "wrinkles", "tone", "texture", "acne_scars", "other_scars",
