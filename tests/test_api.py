@@ -77,3 +77,30 @@ def test_openapi_schema(db):
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/patients" in paths and "/api/v1/patients/{patient_id}" in paths
+
+
+def test_reference_page_for_signed_in_staff_only(personas):
+    from .conftest import client_for
+
+    anonymous = Client().get("/api/v1/docs")
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    page = client_for(personas.front_desk).get("/api/v1/docs")
+    assert page.status_code == 200 and b"openapi.json" in page.content
+    assert b"cdn.jsdelivr" not in page.content  # served locally, under our CSP
+    assert Client().get("/api/v1/openapi.json").status_code == 200
+
+
+def test_every_list_is_paginated_the_same_way(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path, ops in paths.items():
+        get = ops.get("get")
+        if not get:
+            continue
+        ref = get["responses"]["200"].get("content", {}).get("application/json", {}).get(
+            "schema", {}).get("$ref", "")
+        if ref.split("/")[-1].startswith("Page"):
+            names = {p["name"] for p in get.get("parameters", [])}
+            assert {"limit", "offset"} <= names, path
+        schema = get["responses"]["200"].get("content", {}).get("application/json", {}).get(
+            "schema", {})
+        assert schema.get("type") != "array", f"{path} answers a bare list"

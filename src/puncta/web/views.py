@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from puncta.accounts.access import clinic_view
 from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
+from puncta.accounts.preferences import user_language_set
 from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
 from puncta.audit.models import Action, AuditEvent
@@ -203,8 +204,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if code not in Language.values:
         code = Language.EN
     if request.user.is_authenticated:
-        request.user.language = code
-        request.user.save(update_fields=["language"])
+        user_language_set(actor=request.user, language=code)
     translation.activate(code)
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
