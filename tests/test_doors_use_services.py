@@ -43,8 +43,8 @@ def writes_in_text(text: str, rel: str) -> list[str]:
             continue
         queryset = ".objects" in receiver or ".filter(" in receiver or \
             receiver.endswith(".objects")
-        if name in ALWAYS and not (name == "delete" and receiver.startswith("router")) \
-                or (name in ("create", "update") and queryset):
+        always = name in ALWAYS and not (name == "delete" and receiver.startswith("router"))
+        if always or (name in ("create", "update") and queryset):
             found.append(f"{rel}:{node.lineno}: {receiver}.{name}(...)")
     return found
 

@@ -8,15 +8,17 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from puncta.accounts.roles import has_perm
+
+from .http import ClinicRequest
 
 
 def clinic_view(perm: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: ClinicRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated or request.membership is None:
                 return redirect_to_login(request.get_full_path())
             if not has_perm(request.membership.role, perm):

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 
+from .http import ClinicRequest
 from .selectors import active_membership
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -59,9 +60,11 @@ class ActiveClinicMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None
-        request.clinic = None
+    def __call__(self, request: ClinicRequest) -> HttpResponse:
+        # None outside a clinic (signed out, no membership): clinic_view refuses such a
+        # request before any view reads them, so views see them set.
+        request.membership = None  # type: ignore[assignment]
+        request.clinic = None  # type: ignore[assignment]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             membership = active_membership(user, request.session.get(CLINIC_KEY))
@@ -69,8 +72,8 @@ class ActiveClinicMiddleware:
                 # No clinic at all: the account cannot see anything.
                 logout(request)
             else:
-                request.membership = membership
-                request.clinic = membership.clinic if membership else None
+                request.membership = membership  # type: ignore[assignment]
+                request.clinic = membership.clinic if membership else None  # type: ignore[assignment]
         if request.clinic is not None:
             timezone.activate(zoneinfo.ZoneInfo(request.clinic.time_zone))
         try:

@@ -8,11 +8,12 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.charting import selectors, services
@@ -135,14 +136,14 @@ def _out(chart: Chart) -> dict[str, Any]:
     }
 
 
-def _fresh(request: HttpRequest, pk: int) -> Chart:
+def _fresh(request: ClinicRequest, pk: int) -> Chart:
     chart = selectors.chart_get(request.clinic.pk, pk)
     prefetch_related_objects([chart], "amendments__by")
     return chart
 
 
 @router.get("/charts/{chart_id}", response=ChartOut)
-def read_chart(request: HttpRequest, chart_id: int) -> dict[str, Any]:
+def read_chart(request: ClinicRequest, chart_id: int) -> dict[str, Any]:
     require(request, "chart.view")
     chart = _fresh(request, chart_id)
     record(actor_from_request(request), Action.READ, chart, patient_id=chart.patient_id,
@@ -151,7 +152,7 @@ def read_chart(request: HttpRequest, chart_id: int) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}/charts", response=Page[ChartOut])
-def patient_charts(request: HttpRequest, patient_id: int, paging: Query[PageIn]
+def patient_charts(request: ClinicRequest, patient_id: int, paging: Query[PageIn]
                    ) -> dict[str, Any]:
     require(request, "chart.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
@@ -165,7 +166,7 @@ def patient_charts(request: HttpRequest, patient_id: int, paging: Query[PageIn]
 
 
 @router.post("/charts", response={201: ChartOut})
-def create_chart(request: HttpRequest, payload: ChartCreate) -> Status:
+def create_chart(request: ClinicRequest, payload: ChartCreate) -> Status:
     require(request, "chart.edit")
     actor = actor_from_request(request)
     if payload.appointment_id is not None:
@@ -184,7 +185,7 @@ def create_chart(request: HttpRequest, payload: ChartCreate) -> Status:
 
 
 @router.patch("/charts/{chart_id}", response=ChartOut)
-def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> dict[str, Any]:
+def update_chart(request: ClinicRequest, chart_id: int, payload: ChartUpdate) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     data = payload.dict()
@@ -195,7 +196,7 @@ def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> d
 
 
 @router.post("/charts/{chart_id}/sign", response=ChartOut)
-def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> dict[str, Any]:
+def sign_chart(request: ClinicRequest, chart_id: int, payload: SignIn) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     services.chart_sign(actor=actor_from_request(request), chart=chart,
@@ -204,7 +205,7 @@ def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> dict[str
 
 
 @router.post("/charts/{chart_id}/cosign", response=ChartOut)
-def cosign_chart(request: HttpRequest, chart_id: int, payload: CosignIn) -> dict[str, Any]:
+def cosign_chart(request: ClinicRequest, chart_id: int, payload: CosignIn) -> dict[str, Any]:
     require(request, "chart.cosign")
     chart = _fresh(request, chart_id)
     services.chart_cosign(actor=actor_from_request(request), chart=chart,
@@ -213,7 +214,7 @@ def cosign_chart(request: HttpRequest, chart_id: int, payload: CosignIn) -> dict
 
 
 @router.post("/charts/{chart_id}/amend", response=ChartOut)
-def amend_chart(request: HttpRequest, chart_id: int, payload: AmendIn) -> dict[str, Any]:
+def amend_chart(request: ClinicRequest, chart_id: int, payload: AmendIn) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
     data = {k: v for k, v in payload.dict().items() if v is not None and k != "reason"}
@@ -286,7 +287,7 @@ def _ae_out(ae: AdverseEvent) -> dict[str, Any]:
 
 
 @router.post("/charts/{chart_id}/adverse-events", response={201: AdverseEventOut})
-def adverse_event_add(request: HttpRequest, chart_id: int, payload: AdverseEventIn) -> Status:
+def adverse_event_add(request: ClinicRequest, chart_id: int, payload: AdverseEventIn) -> Status:
     require(request, "adverse.record")
     chart = selectors.chart_get(request.clinic.pk, chart_id)
     ae = services.adverse_event_record(
@@ -298,7 +299,7 @@ def adverse_event_add(request: HttpRequest, chart_id: int, payload: AdverseEvent
 
 
 @router.get("/adverse-events", response=Page[AdverseEventOut])
-def adverse_events(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+def adverse_events(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "adverse.report")
     result = page(selectors.adverse_events(request.clinic.pk), paging)
     record_many(actor_from_request(request), [
@@ -309,7 +310,7 @@ def adverse_events(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any
 
 
 @router.get("/adverse-events/{event_id}", response=AdverseEventOut)
-def adverse_event_read(request: HttpRequest, event_id: int) -> dict[str, Any]:
+def adverse_event_read(request: ClinicRequest, event_id: int) -> dict[str, Any]:
     require(request, "adverse.record")
     ae = selectors.adverse_event_get(request.clinic.pk, event_id)
     record(actor_from_request(request), Action.READ, ae, patient_id=ae.patient_id,
@@ -318,7 +319,7 @@ def adverse_event_read(request: HttpRequest, event_id: int) -> dict[str, Any]:
 
 
 @router.post("/adverse-events/{event_id}/follow-ups", response=AdverseEventOut)
-def adverse_event_follow_up(request: HttpRequest, event_id: int, payload: FollowUpIn
+def adverse_event_follow_up(request: ClinicRequest, event_id: int, payload: FollowUpIn
                             ) -> dict[str, Any]:
     require(request, "adverse.record")
     ae = selectors.adverse_event_get(request.clinic.pk, event_id)
@@ -327,7 +328,7 @@ def adverse_event_follow_up(request: HttpRequest, event_id: int, payload: Follow
     return _ae_out(done)
 
 
-def _signed_sheet(request: HttpRequest, chart_id: int) -> Chart:
+def _signed_sheet(request: ClinicRequest, chart_id: int) -> Chart:
     chart = selectors.chart_get(request.clinic.pk, chart_id)
     if not chart.aftercare:
         raise DomainError(_("The aftercare sheet is written when the chart is signed."),
@@ -341,7 +342,7 @@ def _lang(chart: Chart, asked: str | None) -> str:
 
 
 @router.get("/charts/{chart_id}/aftercare", response=AftercareOut)
-def aftercare(request: HttpRequest, chart_id: int, q: Query[AftercareQuery]
+def aftercare(request: ClinicRequest, chart_id: int, q: Query[AftercareQuery]
               ) -> dict[str, Any]:
     """The patient's aftercare sheet (in their language unless ``lang`` is given)."""
     require(request, "chart.view")
@@ -356,7 +357,7 @@ def aftercare(request: HttpRequest, chart_id: int, q: Query[AftercareQuery]
                 "description": "the aftercare sheet",
                 "content": {"application/pdf": {"schema": {"type": "string",
                                                            "format": "binary"}}}}}})
-def aftercare_pdf_download(request: HttpRequest, chart_id: int, q: Query[AftercareQuery]
+def aftercare_pdf_download(request: ClinicRequest, chart_id: int, q: Query[AftercareQuery]
                            ) -> HttpResponse:
     require(request, "chart.view")
     chart = _signed_sheet(request, chart_id)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.models import Membership
 from puncta.audit.services import actor_from_request
 from puncta.clinics.models import Location
@@ -97,13 +97,13 @@ def _member_out(m: Membership) -> dict[str, Any]:
             "registration_body": m.registration_body, "is_active": m.is_active}
 
 
-def _member(request: HttpRequest, pk: int) -> Membership | None:
+def _member(request: ClinicRequest, pk: int) -> Membership | None:
     return Membership.objects.select_related("clinic").filter(
         pk=pk, clinic=request.clinic).first()
 
 
 @router.get("/staff", response=Page[MemberOut])
-def staff_list(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+def staff_list(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any]:
     """The clinic's members with their roles (ids for booking and charting)."""
     require(request, "appointment.view")
     result = page(Membership.objects.filter(clinic=request.clinic).select_related("user")
@@ -113,7 +113,7 @@ def staff_list(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
 
 
 @router.get("/locations", response=Page[LocationOut])
-def locations(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+def locations(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "appointment.view")
     result = page(Location.objects.filter(clinic=request.clinic).prefetch_related("rooms")
                   .order_by("name", "id"), paging)
@@ -125,14 +125,14 @@ def locations(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
 
 
 @router.get("/staff/hours", response=Page[HoursOut])
-def hours_list(request: HttpRequest, paging: Query[PageIn]) -> Any:
+def hours_list(request: ClinicRequest, paging: Query[PageIn]) -> Any:
     require(request, "appointment.view")
     return page(WorkingHours.objects.filter(membership__clinic=request.clinic)
                 .order_by("membership_id", "weekday", "start", "id"), paging)
 
 
 @router.post("/staff/hours", response={201: list[HoursOut]})
-def hours_add(request: HttpRequest, payload: HoursIn) -> Status:
+def hours_add(request: ClinicRequest, payload: HoursIn) -> Status:
     require(request, "clinic.manage")
     rows = staff.working_hours_add(
         actor=actor_from_request(request), clinic_id=request.clinic.pk,
@@ -144,7 +144,7 @@ def hours_add(request: HttpRequest, payload: HoursIn) -> Status:
 
 
 @router.delete("/staff/hours/{hours_id}", response={204: None})
-def hours_remove(request: HttpRequest, hours_id: int) -> Status:
+def hours_remove(request: ClinicRequest, hours_id: int) -> Status:
     require(request, "clinic.manage")
     staff.working_hours_remove(actor=actor_from_request(request), clinic_id=request.clinic.pk,
                                hours_id=hours_id)
@@ -152,14 +152,14 @@ def hours_remove(request: HttpRequest, hours_id: int) -> Status:
 
 
 @router.get("/staff/time-off", response=Page[TimeOffOut])
-def time_off_list(request: HttpRequest, paging: Query[PageIn]) -> Any:
+def time_off_list(request: ClinicRequest, paging: Query[PageIn]) -> Any:
     require(request, "appointment.view")
     return page(TimeOff.objects.filter(membership__clinic=request.clinic)
                 .order_by("start", "id"), paging)
 
 
 @router.post("/staff/time-off", response={201: TimeOffOut})
-def time_off_add(request: HttpRequest, payload: TimeOffIn) -> Status:
+def time_off_add(request: ClinicRequest, payload: TimeOffIn) -> Status:
     require(request, "clinic.manage")
     off = staff.time_off_add(actor=actor_from_request(request), clinic_id=request.clinic.pk,
                              membership=_member(request, payload.membership_id),
@@ -169,7 +169,7 @@ def time_off_add(request: HttpRequest, payload: TimeOffIn) -> Status:
 
 
 @router.delete("/staff/time-off/{time_off_id}", response={204: None})
-def time_off_remove(request: HttpRequest, time_off_id: int) -> Status:
+def time_off_remove(request: ClinicRequest, time_off_id: int) -> Status:
     require(request, "clinic.manage")
     staff.time_off_remove(actor=actor_from_request(request), clinic_id=request.clinic.pk,
                           time_off_id=time_off_id)
@@ -177,13 +177,13 @@ def time_off_remove(request: HttpRequest, time_off_id: int) -> Status:
 
 
 @router.get("/clinic/supervision", response=SupervisionOut)
-def supervision(request: HttpRequest) -> dict[str, Any]:
+def supervision(request: ClinicRequest) -> dict[str, Any]:
     require(request, "appointment.view")
     return {"on_site": request.clinic.supervision_on_site}
 
 
 @router.put("/clinic/supervision", response=SupervisionOut)
-def supervision_set(request: HttpRequest, payload: SupervisionIn) -> dict[str, Any]:
+def supervision_set(request: ClinicRequest, payload: SupervisionIn) -> dict[str, Any]:
     require(request, "clinic.manage")
     clinic = staff.clinic_supervision_set(actor=actor_from_request(request),
                                           clinic=request.clinic, on_site=payload.on_site)

@@ -8,11 +8,12 @@ import datetime as dt
 import json
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.consent import selectors, services
@@ -90,7 +91,7 @@ def _consent_out(c: Consent) -> dict[str, Any]:
             "withdrawn_reason": c.withdrawn_reason}
 
 
-def _template(request: HttpRequest, template_id: int) -> ConsentTemplate:
+def _template(request: ClinicRequest, template_id: int) -> ConsentTemplate:
     found = ConsentTemplate.objects.filter(pk=template_id, clinic=request.clinic).first()
     if found is None:
         raise Http404("No such consent document")
@@ -98,7 +99,7 @@ def _template(request: HttpRequest, template_id: int) -> ConsentTemplate:
 
 
 @router.get("/consent-templates", response=Page[TemplateOut])
-def templates(request: HttpRequest, which: Query[TemplateQuery], paging: Query[PageIn]
+def templates(request: ClinicRequest, which: Query[TemplateQuery], paging: Query[PageIn]
               ) -> dict[str, Any]:
     """The current version of each consent document (filter by procedure, language)."""
     require(request, "consent.record")
@@ -111,7 +112,7 @@ def templates(request: HttpRequest, which: Query[TemplateQuery], paging: Query[P
 
 
 @router.get("/patients/{patient_id}/consents", response=Page[ConsentOut])
-def consents(request: HttpRequest, patient_id: int, paging: Query[PageIn]
+def consents(request: ClinicRequest, patient_id: int, paging: Query[PageIn]
              ) -> dict[str, Any]:
     require(request, "consent.record")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
@@ -126,7 +127,7 @@ def consents(request: HttpRequest, patient_id: int, paging: Query[PageIn]
 
 
 @router.post("/patients/{patient_id}/consents", response={201: ConsentRecordOut})
-def sign(request: HttpRequest, patient_id: int, payload: SignIn) -> Status:
+def sign(request: ClinicRequest, patient_id: int, payload: SignIn) -> Status:
     """Sign on screen: the strokes are checked and drawn as SVG by the server."""
     require(request, "consent.record")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
@@ -139,7 +140,7 @@ def sign(request: HttpRequest, patient_id: int, payload: SignIn) -> Status:
 
 
 @router.post("/patients/{patient_id}/consents/paper", response={201: ConsentRecordOut})
-def record_paper(request: HttpRequest, patient_id: int, template_id: Form[int],
+def record_paper(request: ClinicRequest, patient_id: int, template_id: Form[int],
                  signer_name: Form[str], scan: File[UploadedFile],
                  relationship: Form[str] = "") -> Status:
     """Record a consent signed on paper, with its scan (PDF, PNG or JPEG, under 10 MB)."""
@@ -153,7 +154,7 @@ def record_paper(request: HttpRequest, patient_id: int, template_id: Form[int],
 
 
 @router.get("/consents/{consent_id}", response=ConsentRecordOut)
-def read_consent(request: HttpRequest, consent_id: int) -> dict[str, Any]:
+def read_consent(request: ClinicRequest, consent_id: int) -> dict[str, Any]:
     require(request, "consent.record")
     consent = selectors.consent_get(request.clinic.pk, consent_id)
     record(actor_from_request(request), Action.READ, consent, patient_id=consent.patient_id,
@@ -162,7 +163,7 @@ def read_consent(request: HttpRequest, consent_id: int) -> dict[str, Any]:
 
 
 @router.post("/consents/{consent_id}/withdraw", response=ConsentRecordOut)
-def withdraw(request: HttpRequest, consent_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw(request: ClinicRequest, consent_id: int, payload: WithdrawIn) -> dict[str, Any]:
     require(request, "consent.record")
     consent = selectors.consent_get(request.clinic.pk, consent_id)
     done = services.consent_withdraw(actor=actor_from_request(request), consent=consent,
@@ -176,7 +177,7 @@ def withdraw(request: HttpRequest, consent_id: int, payload: WithdrawIn) -> dict
                 "description": "the signed document",
                 "content": {"application/pdf": {"schema": {"type": "string",
                                                            "format": "binary"}}}}}})
-def pdf(request: HttpRequest, consent_id: int) -> HttpResponse:
+def pdf(request: ClinicRequest, consent_id: int) -> HttpResponse:
     require(request, "consent.record")
     consent = selectors.consent_get(request.clinic.pk, consent_id)
     record(actor_from_request(request), Action.EXPORT, consent, patient_id=consent.patient_id,

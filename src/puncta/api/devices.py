@@ -7,10 +7,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.services import actor_from_request
 from puncta.clinics import clock
 from puncta.devices import selectors
@@ -151,7 +151,7 @@ def _lot_out(lot: CartridgeLot) -> dict[str, Any]:
 
 
 @router.get("", response=Page[DeviceOut])
-def list_devices(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+def list_devices(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "device.view")
     today = clock.today(request.clinic)
     result = page(selectors.devices_of(request.clinic.pk), paging)
@@ -160,14 +160,14 @@ def list_devices(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
 
 
 @router.get("/licences/verify", response=VerifyOut, by_alias=True)
-def verify_licence(request: HttpRequest, number: str = Query(..., max_length=30),
+def verify_licence(request: ClinicRequest, number: str = Query(..., max_length=30),
                    on: Day | None = None) -> dict[str, Any]:
     require(request, "device.view")
     return selectors.licence_verify(number, on or clock.today(request.clinic))
 
 
 @router.get("/lots", response=Page[LotOut])
-def list_lots(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+def list_lots(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "device.view")
     result = page(selectors.lots_of(request.clinic.pk), paging)
     result["items"] = [_lot_out(lot) for lot in result["items"]]
@@ -175,7 +175,7 @@ def list_lots(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
 
 
 @router.post("/lots", response={201: LotOut})
-def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
+def receive_lot(request: ClinicRequest, payload: LotIn) -> Status:
     require(request, "lot.receive")
     product = selectors.product_get(request.clinic.pk, payload.product_id)
     lot = lot_receive(actor=actor_from_request(request), product=product,
@@ -185,7 +185,7 @@ def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
 
 
 @router.post("/lots/{lot_id}/draws", response={201: DrawOut})
-def draw_from_lot(request: HttpRequest, lot_id: int, payload: DrawIn) -> Status:
+def draw_from_lot(request: ClinicRequest, lot_id: int, payload: DrawIn) -> Status:
     require(request, "lot.draw")
     clinic_id = request.clinic.pk
     lot = selectors.lot_get(clinic_id, lot_id)
@@ -200,7 +200,7 @@ def draw_from_lot(request: HttpRequest, lot_id: int, payload: DrawIn) -> Status:
 
 
 @router.get("/lots/{lot_id}/trace", response=Page[TraceRow])
-def trace_lot(request: HttpRequest, lot_id: int, paging: Query[PageIn]) -> dict[str, Any]:
+def trace_lot(request: ClinicRequest, lot_id: int, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "lot.trace")
     lot = selectors.lot_get(request.clinic.pk, lot_id)
     result = page(selectors.lot_trace([lot]), paging)
@@ -248,7 +248,7 @@ class ProductOut(Schema):
 
 
 @router.post("", response={201: DeviceOut})
-def register_device(request: HttpRequest, payload: DeviceIn) -> Status:
+def register_device(request: ClinicRequest, payload: DeviceIn) -> Status:
     """Register a device of the clinic (link its licence next)."""
     require(request, "device.manage")
     device = device_create(actor=actor_from_request(request), clinic_id=request.clinic.pk,
@@ -257,7 +257,7 @@ def register_device(request: HttpRequest, payload: DeviceIn) -> Status:
 
 
 @router.put("/{device_id}/licence", response=DeviceOut)
-def link_licence(request: HttpRequest, device_id: int, payload: LicenceIn) -> dict[str, Any]:
+def link_licence(request: ClinicRequest, device_id: int, payload: LicenceIn) -> dict[str, Any]:
     """Link the device to its licence: a Health Canada licence must be in the imported
     registry; an FDA clearance is recorded as given."""
     require(request, "device.manage")
@@ -270,14 +270,14 @@ def link_licence(request: HttpRequest, device_id: int, payload: LicenceIn) -> di
 
 
 @router.get("/products", response=Page[ProductOut])
-def products(request: HttpRequest, paging: Query[PageIn]) -> Any:
+def products(request: ClinicRequest, paging: Query[PageIn]) -> Any:
     require(request, "device.view")
     return page(CartridgeProduct.objects.filter(clinic=request.clinic)
                 .order_by("manufacturer", "name", "id"), paging)
 
 
 @router.post("/products", response={201: ProductOut})
-def add_product(request: HttpRequest, payload: ProductIn) -> Status:
+def add_product(request: ClinicRequest, payload: ProductIn) -> Status:
     require(request, "device.manage")
     product = cartridge_product_create(actor=actor_from_request(request),
                                        clinic_id=request.clinic.pk, **payload.dict())
@@ -285,7 +285,7 @@ def add_product(request: HttpRequest, payload: ProductIn) -> Status:
 
 
 @router.get("/{device_id}", response=DeviceOut)
-def read_device(request: HttpRequest, device_id: int) -> dict[str, Any]:
+def read_device(request: ClinicRequest, device_id: int) -> dict[str, Any]:
     require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
                        clock.today(request.clinic))

@@ -163,7 +163,9 @@ def install(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 404, body("not_found", _("Not found.")))
 
-    api.add_exception_handler(ObjectDoesNotExist, not_found)
+    @api.exception_handler(ObjectDoesNotExist)
+    def does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+        return not_found(request, exc)
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

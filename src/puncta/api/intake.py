@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.clinics import clock
@@ -88,12 +88,12 @@ def _screening_out(s: Any) -> dict[str, Any]:
 
 
 @router.get("/questionnaires/current", response=dict[str, Any])
-def questionnaire(request: HttpRequest) -> dict[str, Any]:
+def questionnaire(request: ClinicRequest) -> dict[str, Any]:
     return as_json()
 
 
 @router.get("/patients/{patient_id}/intake", response=IntakeOut)
-def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+def intake_read(request: ClinicRequest, patient_id: int) -> dict[str, Any]:
     require(request, "intake.fill")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     intake = services.intake_open(actor=actor_from_request(request), patient=patient)
@@ -103,7 +103,7 @@ def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
 
 
 @router.put("/patients/{patient_id}/intake", response=IntakeOut)
-def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> Any:
+def intake_write(request: ClinicRequest, patient_id: int, payload: IntakeSave) -> Any:
     """Save answers given in form-field shape (e.g. ``cond.eczema.present``); with
     ``submit`` the intake is submitted and screened."""
     require(request, "intake.fill")
@@ -121,7 +121,7 @@ def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> 
 
 
 @router.get("/patients/{patient_id}/screenings", response=Page[ScreeningOut])
-def screenings(request: HttpRequest, patient_id: int, paging: Query[PageIn]
+def screenings(request: ClinicRequest, patient_id: int, paging: Query[PageIn]
                ) -> dict[str, Any]:
     require(request, "screening.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
@@ -133,7 +133,7 @@ def screenings(request: HttpRequest, patient_id: int, paging: Query[PageIn]
 
 
 @router.post("/screenings/{screening_id}/review", response=ScreeningOut)
-def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
+def review(request: ClinicRequest, screening_id: int, payload: ReviewIn) -> Any:
     require(request, "screening.review")
     screening = selectors.screening_get(request.clinic.pk, screening_id)
     s = services.screening_review(actor=actor_from_request(request), screening=screening,
@@ -143,7 +143,7 @@ def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
 
 
 @router.get("/patients/{patient_id}/readiness", response=GateOut)
-def readiness(request: HttpRequest, patient_id: int, on: Day | None = None
+def readiness(request: ClinicRequest, patient_id: int, on: Day | None = None
               ) -> dict[str, Any]:
     """May this patient be booked or treated on a date? Every missing piece, with a link."""
     require(request, "patient.view")

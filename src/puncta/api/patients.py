@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
@@ -24,7 +24,7 @@ router = Router(tags=["patients"])
 
 @router.get("/patients", response=Page[PatientOut])
 def list_patients(
-    request: HttpRequest, paging: Query[PageIn], q: str = Query("", max_length=100),
+    request: ClinicRequest, paging: Query[PageIn], q: str = Query("", max_length=100),
 ) -> dict[str, Any]:
     require(request, "patient.view")
     result = page(selectors.patient_search(request.clinic.pk, q), paging)
@@ -40,7 +40,7 @@ def list_patients(
 
 
 @router.get("/patients/{patient_id}", response=PatientOut)
-def read_patient(request: HttpRequest, patient_id: int) -> Patient:
+def read_patient(request: ClinicRequest, patient_id: int) -> Patient:
     require(request, "patient.view")
     patient = selectors.patient_get(request.clinic.pk, patient_id)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
@@ -49,7 +49,7 @@ def read_patient(request: HttpRequest, patient_id: int) -> Patient:
 
 
 @router.post("/patients", response={201: PatientOut})
-def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
+def create_patient(request: ClinicRequest, payload: PatientIn) -> Status:
     require(request, "patient.create")
     data = payload.dict()
     if not has_perm(request.membership.role, "patient.edit_clinical"):
@@ -61,7 +61,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
 
 
 @router.patch("/patients/{patient_id}", response=PatientOut)
-def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
+def update_patient(request: ClinicRequest, patient_id: int, payload: PatientPatch) -> Patient:
     require(request, "patient.edit")
     patient = selectors.patient_get(request.clinic.pk, patient_id)
     data = payload.dict(exclude_unset=True)

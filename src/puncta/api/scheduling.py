@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
@@ -175,7 +176,7 @@ def _unknown(field: str, pk: int) -> DomainError:
                        code="resource.unknown", field=field)
 
 
-def _member(request: HttpRequest, pk: int | None, field: str) -> Membership | None:
+def _member(request: ClinicRequest, pk: int | None, field: str) -> Membership | None:
     """The clinic's member, or None when not given; another clinic's id is refused."""
     if pk is None:
         return None
@@ -185,7 +186,7 @@ def _member(request: HttpRequest, pk: int | None, field: str) -> Membership | No
     return m
 
 
-def _room(request: HttpRequest, pk: int | None) -> Room | None:
+def _room(request: ClinicRequest, pk: int | None) -> Room | None:
     if pk is None:
         return None
     room = Room.objects.filter(pk=pk, location__clinic=request.clinic).first()
@@ -194,7 +195,7 @@ def _room(request: HttpRequest, pk: int | None) -> Room | None:
     return room
 
 
-def _device(request: HttpRequest, pk: int | None) -> Device | None:
+def _device(request: ClinicRequest, pk: int | None) -> Device | None:
     if pk is None:
         return None
     device = Device.objects.filter(pk=pk, clinic=request.clinic).first()
@@ -203,7 +204,7 @@ def _device(request: HttpRequest, pk: int | None) -> Device | None:
     return device
 
 
-def _location(request: HttpRequest, pk: int | None) -> Location | None:
+def _location(request: ClinicRequest, pk: int | None) -> Location | None:
     if pk is None:
         return None
     loc = request.clinic.locations.filter(pk=pk).first()
@@ -213,7 +214,7 @@ def _location(request: HttpRequest, pk: int | None) -> Location | None:
 
 
 @router.post("/patients/{patient_id}/plans", response={201: PlanOut})
-def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Status:
+def create_plan(request: ClinicRequest, patient_id: int, payload: PlanIn) -> Status:
     require(request, "plan.edit")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     zones = []
@@ -231,7 +232,7 @@ def create_plan(request: HttpRequest, patient_id: int, payload: PlanIn) -> Statu
 
 
 @router.get("/plans/{plan_id}", response=PlanOut)
-def read_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+def read_plan(request: ClinicRequest, plan_id: int) -> dict[str, Any]:
     require(request, "plan.view")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     record(actor_from_request(request), Action.READ, plan, patient_id=plan.patient_id,
@@ -240,7 +241,7 @@ def read_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 
 
 @router.post("/plans/{plan_id}/approve", response=PlanOut)
-def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> dict[str, Any]:
+def approve_plan(request: ClinicRequest, plan_id: int, payload: ApproveIn) -> dict[str, Any]:
     require(request, "plan.approve")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     plan = plan_services.plan_approve(actor=actor_from_request(request), plan=plan,
@@ -249,7 +250,7 @@ def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> dict
 
 
 @router.get("/plans/{plan_id}/proposal", response=Page[ProposedOut])
-def proposal(request: HttpRequest, plan_id: int, paging: Query[PageIn],
+def proposal(request: ClinicRequest, plan_id: int, paging: Query[PageIn],
              practitioner: int | None = None, location: int | None = None) -> dict[str, Any]:
     """Availability search: every session of the course, booked or proposed in its window."""
     require(request, "appointment.book")
@@ -279,7 +280,7 @@ def proposal(request: HttpRequest, plan_id: int, paging: Query[PageIn],
 
 
 @router.post("/plans/{plan_id}/appointments", response={201: AppointmentOut})
-def book(request: HttpRequest, plan_id: int, payload: BookIn) -> Status:
+def book(request: ClinicRequest, plan_id: int, payload: BookIn) -> Status:
     require(request, "appointment.book")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     req = services.Request(
@@ -294,7 +295,7 @@ def book(request: HttpRequest, plan_id: int, payload: BookIn) -> Status:
 
 
 @router.post("/plans/{plan_id}/book-series", response={201: list[AppointmentOut]})
-def book_series(request: HttpRequest, plan_id: int, practitioner: int | None = None,
+def book_series(request: ClinicRequest, plan_id: int, practitioner: int | None = None,
                 location: int | None = None) -> Status:
     """Book every session the proposal found a slot for, all or none (optionally with one
     practitioner, at one location)."""
@@ -308,15 +309,15 @@ def book_series(request: HttpRequest, plan_id: int, practitioner: int | None = N
 
 
 @router.get("/appointments", response=Page[AppointmentOut])
-def list_appointments(request: HttpRequest, when: Query[CalendarIn],
+def list_appointments(request: ClinicRequest, when: Query[CalendarIn],
                       paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "appointment.view")
     if not 0 <= (when.date_to - when.date_from).days <= 62:
         raise DomainError("Ask for at most 62 days at a time, date_from first.",
                           code="range", field="date_to")
-    locations = request.clinic.locations.all()
+    locations: list[Location] = list(request.clinic.locations.all())
     if when.location is not None:
-        locations = [_location(request, when.location)]
+        locations = [loc for loc in [_location(request, when.location)] if loc is not None]
     rows: list[Appointment] = []
     for loc in locations:
         rows.extend(selectors.calendar(loc, when.date_from, when.date_to))
@@ -329,7 +330,7 @@ def list_appointments(request: HttpRequest, when: Query[CalendarIn],
 
 
 @router.patch("/appointments/{appointment_id}", response=AppointmentOut)
-def move(request: HttpRequest, appointment_id: int, payload: MoveIn) -> dict[str, Any]:
+def move(request: ClinicRequest, appointment_id: int, payload: MoveIn) -> dict[str, Any]:
     require(request, "appointment.book")
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     appt = services.move(actor_from_request(request), appt, start=payload.start,
@@ -344,7 +345,7 @@ def move(request: HttpRequest, appointment_id: int, payload: MoveIn) -> dict[str
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
-def cancel(request: HttpRequest, appointment_id: int, payload: StatusIn) -> dict[str, Any]:
+def cancel(request: ClinicRequest, appointment_id: int, payload: StatusIn) -> dict[str, Any]:
     require(request, "appointment.book")
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     appt = services.set_status(actor_from_request(request), appt, "cancelled",
@@ -356,7 +357,7 @@ def cancel(request: HttpRequest, appointment_id: int, payload: StatusIn) -> dict
             openapi_extra={"responses": {"200": {
                 "description": "the course's sessions as an iCalendar file",
                 "content": {"text/calendar": {"schema": {"type": "string"}}}}}})
-def series_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
+def series_ics(request: ClinicRequest, plan_id: int) -> HttpResponse:
     require(request, "appointment.view")
     plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
     appts = selectors.series_list(plan)

@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
@@ -82,7 +83,7 @@ def chart_context(chart: Chart, errors: dict[str, str] | None = None) -> dict[st
             "input_error_count": len(errors)}
 
 
-def _version(request: HttpRequest) -> int:
+def _version(request: ClinicRequest) -> int:
     try:
         return int(request.POST.get("version", "0"))
     except ValueError:
@@ -90,7 +91,7 @@ def _version(request: HttpRequest) -> int:
 
 
 @clinic_view("chart.view")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ClinicRequest) -> HttpResponse:
     m = request.membership
     return render(request, "charting/home.html", {
         "to_chart": list(selectors.to_chart_today(request.clinic.pk, timezone.localdate())),
@@ -100,7 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_view("chart.cosign")
-def cosign_queue(request: HttpRequest) -> HttpResponse:
+def cosign_queue(request: ClinicRequest) -> HttpResponse:
     return render(request, "charting/queue.html", {
         "queue": selectors.cosign_queue(request.membership),
         "drafts": selectors.unsigned_drafts(request.clinic.pk)})
@@ -108,7 +109,7 @@ def cosign_queue(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("chart.edit")
 @require_POST
-def start(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def start(request: ClinicRequest, appointment_id: int) -> HttpResponse:
     appt = appointment_get(request.clinic.pk, appointment_id)
     try:
         chart = services.chart_start(actor=actor_from_request(request), appointment=appt)
@@ -120,7 +121,7 @@ def start(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @clinic_view("chart.edit")
 @require_http_methods(["GET", "POST"])
-def walk_in(request: HttpRequest, patient_id: int) -> HttpResponse:
+def walk_in(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     plans = list(plans_of(patient))
     error = ""
@@ -143,7 +144,7 @@ def walk_in(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @clinic_view("chart.view")
 @require_http_methods(["GET", "POST"])
-def chart_view(request: HttpRequest, pk: int) -> HttpResponse:
+def chart_view(request: ClinicRequest, pk: int) -> HttpResponse:
     chart = selectors.chart_get(request.clinic.pk, pk)
     actor = actor_from_request(request)
     if request.method == "GET":
@@ -187,7 +188,7 @@ def chart_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("charting:chart", pk=chart.pk)
 
 
-def _draft(request: HttpRequest, chart: Chart) -> HttpResponse:
+def _draft(request: ClinicRequest, chart: Chart) -> HttpResponse:
     ctx = chart_context(chart)
     ctx.update(selectors.clinic_choices(request.clinic.pk))
     ctx["can_sign"] = chart.practitioner.user_id == request.user.pk
@@ -201,7 +202,7 @@ def _ae_choices() -> dict[str, Any]:
             "phases": AEPhase.choices, "statuses": AEStatus.choices}
 
 
-def _locked(request: HttpRequest, chart: Chart) -> HttpResponse:
+def _locked(request: ClinicRequest, chart: Chart) -> HttpResponse:
     ctx = chart_context(chart)
     ctx.update({
         "amendments": list(chart.amendments.select_related("by")),
@@ -218,7 +219,7 @@ def _locked(request: HttpRequest, chart: Chart) -> HttpResponse:
 
 @clinic_view("chart.cosign")
 @require_POST
-def cosign(request: HttpRequest, pk: int) -> HttpResponse:
+def cosign(request: ClinicRequest, pk: int) -> HttpResponse:
     chart = selectors.chart_get(request.clinic.pk, pk)
     try:
         services.chart_cosign(actor=actor_from_request(request), chart=chart,
@@ -232,7 +233,7 @@ def cosign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @clinic_view("chart.edit")
 @require_http_methods(["GET", "POST"])
-def amend(request: HttpRequest, pk: int) -> HttpResponse:
+def amend(request: ClinicRequest, pk: int) -> HttpResponse:
     chart = selectors.chart_get(request.clinic.pk, pk)
     if not chart.locked:
         return redirect("charting:chart", pk=chart.pk)
@@ -254,14 +255,14 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "charting/amend.html", ctx)
 
 
-def _sheet_lang(request: HttpRequest, chart: Chart) -> str:
+def _sheet_lang(request: ClinicRequest, chart: Chart) -> str:
     lang = request.GET.get("lang") or (chart.aftercare or {}).get("language") or \
         chart.patient.preferred_language
     return lang if lang in ("en", "fr") else "en"
 
 
 @clinic_view("chart.view")
-def aftercare(request: HttpRequest, pk: int) -> HttpResponse:
+def aftercare(request: ClinicRequest, pk: int) -> HttpResponse:
     chart = selectors.chart_get(request.clinic.pk, pk)
     if not chart.aftercare:
         messages.error(request, _("The aftercare sheet is written when the chart is signed."))
@@ -273,7 +274,7 @@ def aftercare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinic_view("chart.view")
-def aftercare_download(request: HttpRequest, pk: int) -> HttpResponse:
+def aftercare_download(request: ClinicRequest, pk: int) -> HttpResponse:
     chart = selectors.chart_get(request.clinic.pk, pk)
     if not chart.aftercare:
         messages.error(request, _("The aftercare sheet is written when the chart is signed."))
@@ -289,7 +290,7 @@ def aftercare_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @clinic_view("adverse.record")
 @require_POST
-def ae_add(request: HttpRequest, pk: int) -> HttpResponse:
+def ae_add(request: ClinicRequest, pk: int) -> HttpResponse:
     chart = selectors.chart_get(request.clinic.pk, pk)
     try:
         services.adverse_event_record(
@@ -308,7 +309,7 @@ def ae_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinic_view("adverse.report")
-def ae_report(request: HttpRequest) -> HttpResponse:
+def ae_report(request: ClinicRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in AEStatus.values else ""
     return render(request, "charting/adverse_events.html", {
@@ -318,7 +319,7 @@ def ae_report(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("adverse.record")
 @require_http_methods(["GET", "POST"])
-def ae_detail(request: HttpRequest, ae_id: int) -> HttpResponse:
+def ae_detail(request: ClinicRequest, ae_id: int) -> HttpResponse:
     event = selectors.adverse_event_get(request.clinic.pk, ae_id)
     if request.method == "POST":
         try:
@@ -337,7 +338,7 @@ def ae_detail(request: HttpRequest, ae_id: int) -> HttpResponse:
 
 
 @clinic_view("chart.view")
-def patient_course(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_course(request: ClinicRequest, patient_id: int) -> HttpResponse:
     """The patient's course (sessions, depths per zone over time, next window, adverse
     events): loaded into the patient page by htmx, or a page of its own without script.
     A constant number of queries whatever the number of sessions."""

@@ -4,12 +4,13 @@ withdrawal, and publishing new versions of the documents."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.patients import selectors as patient_selectors
@@ -20,7 +21,7 @@ from .pdf import consent_pdf
 
 
 @clinic_view("consent.record")
-def patient_consents(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_consents(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     services.templates_ensure(request.clinic)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
@@ -33,7 +34,7 @@ def patient_consents(request: HttpRequest, pk: int) -> HttpResponse:
 
 @clinic_view("consent.record")
 @require_http_methods(["GET", "POST"])
-def sign(request: HttpRequest, pk: int, procedure: str) -> HttpResponse:
+def sign(request: ClinicRequest, pk: int, procedure: str) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     if procedure not in Procedure.values:
         raise Http404("No such procedure")
@@ -77,7 +78,7 @@ def sign(request: HttpRequest, pk: int, procedure: str) -> HttpResponse:
 
 
 @clinic_view("consent.record")
-def consent_pdf_view(request: HttpRequest, consent_id: int) -> HttpResponse:
+def consent_pdf_view(request: ClinicRequest, consent_id: int) -> HttpResponse:
     consent = selectors.consent_get(request.clinic.pk, consent_id)
     record(actor_from_request(request), Action.EXPORT, consent, patient_id=consent.patient_id,
            data={"format": "pdf"})
@@ -88,13 +89,13 @@ def consent_pdf_view(request: HttpRequest, consent_id: int) -> HttpResponse:
 
 
 @clinic_view("consent.record")
-def consent_scan_view(request: HttpRequest, consent_id: int) -> HttpResponse:
+def consent_scan_view(request: ClinicRequest, consent_id: int) -> HttpResponse:
     consent = selectors.consent_get(request.clinic.pk, consent_id)
     if not consent.paper_scan:
         raise Http404("No scan")
     record(actor_from_request(request), Action.EXPORT, consent, patient_id=consent.patient_id,
            data={"format": "scan"})
-    name = consent.paper_scan.name.lower()
+    name = (consent.paper_scan.name or "").lower()
     kind = ("application/pdf" if name.endswith(".pdf") else
             "image/png" if name.endswith(".png") else "image/jpeg")
     response = HttpResponse(consent.paper_scan.open("rb").read(), content_type=kind)
@@ -104,7 +105,7 @@ def consent_scan_view(request: HttpRequest, consent_id: int) -> HttpResponse:
 
 @clinic_view("consent.record")
 @require_POST
-def withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
+def withdraw(request: ClinicRequest, consent_id: int) -> HttpResponse:
     consent = selectors.consent_get(request.clinic.pk, consent_id)
     try:
         services.consent_withdraw(actor=actor_from_request(request), consent=consent,
@@ -118,7 +119,7 @@ def withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
 
 @clinic_view("consent.manage")
 @require_http_methods(["GET", "POST"])
-def templates_view(request: HttpRequest) -> HttpResponse:
+def templates_view(request: ClinicRequest) -> HttpResponse:
     services.templates_ensure(request.clinic)
     error = ""
     if request.method == "POST":

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.roles import has_perm
 from puncta.audit.services import actor_from_request
 
@@ -47,14 +48,14 @@ def _form_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped
 
 
 @clinic_view("device.view")
-def device_list(request: HttpRequest) -> HttpResponse:
+def device_list(request: ClinicRequest) -> HttpResponse:
     today = timezone.localdate()
     devices = [(d, licence_state(d, today)) for d in selectors.devices_of(request.clinic.pk)]
     return render(request, "devices/device_list.html", {"devices": devices, "today": today})
 
 
 @clinic_view("device.view")
-def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def device_detail(request: ClinicRequest, pk: int) -> HttpResponse:
     device = selectors.device_get(request.clinic.pk, pk)
     today = timezone.localdate()
     return render(request, "devices/device_detail.html", {
@@ -66,7 +67,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _save_device(request: HttpRequest, form: DeviceForm, device=None):  # type: ignore[no-untyped-def]
+def _save_device(request: ClinicRequest, form: DeviceForm, device=None):  # type: ignore[no-untyped-def]
     """Link the licence and save the device in one transaction; None if refused."""
     actor = actor_from_request(request)
     try:
@@ -88,7 +89,7 @@ def _save_device(request: HttpRequest, form: DeviceForm, device=None):  # type: 
 
 @clinic_view("device.manage")
 @require_http_methods(["GET", "POST"])
-def device_create_view(request: HttpRequest) -> HttpResponse:
+def device_create_view(request: ClinicRequest) -> HttpResponse:
     form = DeviceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = _save_device(request, form)
@@ -100,7 +101,7 @@ def device_create_view(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("device.manage")
 @require_http_methods(["GET", "POST"])
-def device_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def device_edit_view(request: ClinicRequest, pk: int) -> HttpResponse:
     device = selectors.device_get(request.clinic.pk, pk)
     form = DeviceForm(request.POST or None, instance=device)
     if request.method == "POST" and form.is_valid():
@@ -114,7 +115,7 @@ def device_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @clinic_view("device.manage")
 @require_POST
-def device_log_view(request: HttpRequest, pk: int) -> HttpResponse:
+def device_log_view(request: ClinicRequest, pk: int) -> HttpResponse:
     device = selectors.device_get(request.clinic.pk, pk)
     form = LogEntryForm(request.POST)
     if form.is_valid():
@@ -129,7 +130,7 @@ def device_log_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinic_view("device.view")
-def registry_lookup(request: HttpRequest) -> HttpResponse:
+def registry_lookup(request: ClinicRequest) -> HttpResponse:
     form = RegistrySearchForm(request.GET or None)
     results = []
     query = ""
@@ -143,7 +144,7 @@ def registry_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_view("device.view")
-def lot_list(request: HttpRequest) -> HttpResponse:
+def lot_list(request: ClinicRequest) -> HttpResponse:
     clinic_id = request.clinic.pk
     products = selectors.products_of(clinic_id)
     receive_form = LotReceiveForm(request.POST or None, products=products,
@@ -171,7 +172,7 @@ def lot_list(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("lot.receive")
 @require_POST
-def product_create_view(request: HttpRequest) -> HttpResponse:
+def product_create_view(request: ClinicRequest) -> HttpResponse:
     form = ProductForm(request.POST, prefix="product")
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "compatible_text"}
@@ -195,7 +196,7 @@ def product_create_view(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("device.view")
 @require_http_methods(["GET", "POST"])
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_detail(request: ClinicRequest, pk: int) -> HttpResponse:
     clinic_id = request.clinic.pk
     lot = selectors.lot_get(clinic_id, pk)
     devices = selectors.devices_of(clinic_id).filter(status=DeviceStatus.IN_SERVICE)
@@ -226,7 +227,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinic_view("lot.trace")
-def lot_trace_view(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_trace_view(request: ClinicRequest, pk: int) -> HttpResponse:
     lot = selectors.lot_get(request.clinic.pk, pk)
     draws = list(selectors.lot_trace([lot]))
     as_csv = request.GET.get("format") == "csv"

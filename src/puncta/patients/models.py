@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -137,7 +138,7 @@ class Patient(models.Model):
 
         self.mrn = normalize_mrn(self.mrn)
         self.phone = (self.phone or "").strip()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if isinstance(self.date_of_birth, dt.date) and self.clinic_id:
             today = clock.today(self.clinic)
             if self.date_of_birth > today:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.patients import selectors as patient_selectors
@@ -58,7 +59,7 @@ def _planned(plan: TreatmentPlan) -> dict[str, Any]:
 
 @clinic_view("plan.edit")
 @require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, pk: int, plan_id: int | None = None) -> HttpResponse:
+def plan_edit(request: ClinicRequest, pk: int, plan_id: int | None = None) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     previous = selectors.plan_get(request.clinic.pk, plan_id) if plan_id else None
     if previous is not None and previous.patient_id != patient.pk:
@@ -95,7 +96,7 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int | None = None) -> Http
 
 
 @clinic_view("plan.view")
-def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_detail(request: ClinicRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(request.clinic.pk, plan_id)
     record(actor_from_request(request), Action.READ, plan, patient_id=plan.patient_id)
     rows = _zone_view(_planned(plan), plan.findings)
@@ -108,7 +109,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @clinic_view("plan.approve")
 @require_POST
-def plan_approve(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_approve(request: ClinicRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get(request.clinic.pk, plan_id)
     try:
         services.plan_approve(actor=actor_from_request(request), plan=plan,

@@ -74,7 +74,7 @@ def _window(plan: TreatmentPlan, number: int, others: list[Appointment]
 
 
 def check(actor: Actor, req: Request, *, exclude: int | None = None
-          ) -> tuple[list[Refusal], dict[str, object]]:
+          ) -> tuple[list[Refusal], dict[str, Any]]:
     """Everything that would stop this booking, and the facts to store with it."""
     if not day_in_range(req.start):
         return [Refusal("date.out_of_range", _("Enter a date between %(a)s and %(b)s.") % {
@@ -155,7 +155,7 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     return refusals, facts
 
 
-def _save_rules(appt: Appointment, facts: dict[str, object]) -> None:
+def _save_rules(appt: Appointment, facts: dict[str, Any]) -> None:
     decision = facts["decision"]
     appt.rules_verdict = decision.verdict  # type: ignore[attr-defined]
     appt.rules_findings = [f.to_dict() for f in decision.findings]  # type: ignore[attr-defined]
@@ -167,7 +167,7 @@ def book(actor: Actor, req: Request) -> Appointment:
         refusals, facts = check(actor, req)
         if refusals:
             raise BookingRefused(refusals)
-        earliest, latest = facts["window"]  # type: ignore[misc]
+        earliest, latest = facts["window"]
         appt = Appointment(
             clinic=req.plan.patient.clinic, location=req.room.location,
             patient=req.plan.patient, plan=req.plan, series_id=req.plan.series_id or req.plan.pk,
@@ -216,7 +216,8 @@ def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
             "Only a booked session of a plan can be moved."))])
     req = Request(plan=plan, number=appt.session_number or 1, start=start,
                   practitioner=practitioner or appt.practitioner, room=room or appt.room,
-                  device=device or appt.device,
+                  # A treatment is always booked with a device.
+                  device=device or appt.device,  # type: ignore[arg-type]
                   supervisor=None if without_supervisor else (supervisor or appt.supervisor),
                   override_reason=override_reason)
     with transaction.atomic():
@@ -247,7 +248,7 @@ def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
                reason=locked.override_reason,
                data={"moved_from": old.isoformat(), "to": locked.start.isoformat()})
         if reflow_after:
-            reflow(actor, locked.plan)
+            reflow(actor, plan)
         from .reminders import schedule_for
 
         transaction.on_commit(lambda: schedule_for(locked.pk))
@@ -279,7 +280,8 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
                 series_id=locked.series_id, status__in=LIVE,
                 session_number__gt=locked.session_number).order_by("session_number")
             for a in later:
-                Appointment.objects.filter(pk=a.pk).update(session_number=a.session_number - 1)
+                Appointment.objects.filter(pk=a.pk).update(
+                    session_number=(a.session_number or 1) - 1)
         if locked.plan is not None:
             reflow(actor, locked.plan)
     return locked

@@ -35,7 +35,7 @@ def working_hours_add(*, actor: Actor, clinic_id: int, membership: Membership | 
                       end: dt.time | None, on_site: bool = True) -> list[WorkingHours]:
     """The same hours on each weekday given (0 = Monday), at a location."""
     _same_clinic(clinic_id, membership, location)
-    if location is None:
+    if location is None or membership is None:
         raise DomainError(_("Choose a location of this clinic."), code="location.unknown",
                           field="location")
     days = sorted(set(weekdays))

@@ -7,13 +7,14 @@ import zoneinfo
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
@@ -35,18 +36,18 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _member(request: HttpRequest, value: Any) -> Membership | None:
+def _member(request: ClinicRequest, value: Any) -> Membership | None:
     pk = _int(value)
     return Membership.objects.select_related("user").filter(
         pk=pk, clinic=request.clinic, is_active=True).first() if pk else None
 
 
-def _location(request: HttpRequest, value: Any) -> Location | None:
+def _location(request: ClinicRequest, value: Any) -> Location | None:
     pk = _int(value)
     return Location.objects.filter(pk=pk, clinic=request.clinic).first() if pk else None
 
 
-def _refused(request: HttpRequest, exc: services.BookingRefused) -> None:
+def _refused(request: ClinicRequest, exc: services.BookingRefused) -> None:
     for r in exc.refusals:
         messages.error(request, r.message)
 
@@ -60,7 +61,7 @@ def _request_for(plan: Any, item: Any, override: str = "") -> services.Request:
 
 @clinic_view("appointment.book")
 @require_http_methods(["GET", "POST"])
-def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
+def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
     plan = plan_get(request.clinic.pk, plan_id)
     params = request.POST if request.method == "POST" else request.GET
     practitioner = _member(request, params.get("practitioner"))
@@ -130,7 +131,7 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @clinic_view("appointment.view")
-def calendar_view(request: HttpRequest) -> HttpResponse:
+def calendar_view(request: ClinicRequest) -> HttpResponse:
     locations = list(request.clinic.locations.all())
     if not locations:
         raise Http404("No location")
@@ -163,7 +164,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("appointment.view")
 @require_http_methods(["GET", "POST"])
-def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_view(request: ClinicRequest, appointment_id: int) -> HttpResponse:
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     actor = actor_from_request(request)
     if request.method == "POST":
@@ -184,9 +185,9 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
                     messages.error(request, _("Enter a date (year-month-day) and a time."))
                     return redirect("scheduling:appointment", appointment_id=appt.pk)
                 start = dt.datetime.combine(day, at, tzinfo=tz)
-                room = Room.objects.filter(pk=_int(request.POST.get("room")),
+                room = Room.objects.filter(pk=_int(request.POST.get("room")) or 0,
                                            location__clinic=request.clinic).first()
-                device = Device.objects.filter(pk=_int(request.POST.get("device")),
+                device = Device.objects.filter(pk=_int(request.POST.get("device")) or 0,
                                                clinic=request.clinic).first()
                 supervisor = _member(request, request.POST.get("supervisor"))
                 services.move(actor, appt, start=start,
@@ -217,7 +218,7 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 @clinic_view("appointment.view")
-def series_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
+def series_ics(request: ClinicRequest, plan_id: int) -> HttpResponse:
     plan = plan_get(request.clinic.pk, plan_id)
     appts = selectors.series_list(plan)
     record(actor_from_request(request), Action.EXPORT, plan, patient_id=plan.patient_id,
@@ -226,7 +227,7 @@ def series_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @clinic_view("appointment.view")
-def practitioner_ics(request: HttpRequest, membership_id: int) -> HttpResponse:
+def practitioner_ics(request: ClinicRequest, membership_id: int) -> HttpResponse:
     member = _member(request, membership_id)
     if member is None:
         raise Http404("No such practitioner")
@@ -246,7 +247,7 @@ def _ics_response(body: bytes, name: str) -> HttpResponse:
 
 @clinic_view("clinic.manage")
 @require_http_methods(["GET", "POST"])
-def hours_view(request: HttpRequest) -> HttpResponse:
+def hours_view(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST":
         actor, clinic_id = actor_from_request(request), request.clinic.pk
         try:
@@ -309,7 +310,7 @@ def _time(value: Any) -> dt.time | None:
 
 
 @clinic_view("appointment.view")
-def messages_view(request: HttpRequest) -> HttpResponse:
+def messages_view(request: ClinicRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     qs = selectors.clinic_messages(request.clinic.pk, status)[:200]
     rows = list(qs)

@@ -15,7 +15,7 @@ def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpRespo
     if request.path.startswith("/api/"):  # the API answers JSON, even outside its routes
         return JsonResponse({"code": CODES[status], "message": text}, status=status)
     try:
-        body = render_to_string(
+        body: str = render_to_string(
             "web/error.html", {"title": title, "text": text, "status": status}, request
         )
     except Exception:  # the error page itself must never fail

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
 from puncta.accounts.preferences import user_language_set
@@ -39,7 +40,7 @@ PAGE_SIZE = 25
 
 
 @clinic_view("patient.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: ClinicRequest) -> HttpResponse:
     clinic = request.clinic
     today = timezone.localdate()
     stats = patient_selectors.patients_of(clinic.pk).aggregate(total=Count("id"))
@@ -65,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_view("patient.view")
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: ClinicRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     qs = patient_selectors.patient_search(request.clinic.pk, query)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -85,7 +86,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_view("patient.view")
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_detail(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
     screening = screening_current(patient)
@@ -107,13 +108,13 @@ def _errors_into(form: PatientForm, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _clinical(request: HttpRequest) -> bool:
+def _clinical(request: ClinicRequest) -> bool:
     return has_perm(request.membership.role, "patient.edit_clinical")
 
 
 @clinic_view("patient.create")
 @require_http_methods(["GET", "POST"])
-def patient_create_view(request: HttpRequest) -> HttpResponse:
+def patient_create_view(request: ClinicRequest) -> HttpResponse:
     # The instance knows its clinic, so the model's rules (birth date against the clinic's
     # day, phone, MRN) run in the form and show next to their fields.
     form = PatientForm(request.POST or None, instance=Patient(clinic=request.clinic),
@@ -135,7 +136,7 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("patient.edit")
 @require_http_methods(["GET", "POST"])
-def patient_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_edit_view(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     form = PatientForm(request.POST or None, instance=patient, clinical=_clinical(request))
     if request.method == "POST" and form.is_valid():
@@ -168,7 +169,7 @@ def patient_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinic_view("audit.view")
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: ClinicRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.filter(clinic_id=request.clinic.pk).select_related("actor")
     if form.is_valid():
@@ -187,7 +188,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def switch_clinic(request: HttpRequest) -> HttpResponse:
+def switch_clinic(request: ClinicRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
     wanted = request.POST.get("clinic", "")
@@ -199,7 +200,7 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
+def set_language(request: ClinicRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     if code not in Language.values:
         code = Language.EN

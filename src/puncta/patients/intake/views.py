@@ -9,7 +9,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.http import ClinicRequest
 from puncta.audit.models import Action
 from puncta.audit.services import (
     Actor,
@@ -42,7 +43,7 @@ def _qr_svg(url: str) -> str:
 
 @clinic_view("intake.send")
 @require_POST
-def intake_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+def intake_link_view(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     link, raw = services.intake_link_create(actor=actor_from_request(request), patient=patient)
     url = request.build_absolute_uri(reverse("patients:intake_public", args=[raw]))
@@ -66,7 +67,7 @@ def intake_link_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @clinic_view("intake.fill")
 @require_http_methods(["GET", "POST"])
-def intake_desk_view(request: HttpRequest, pk: int) -> HttpResponse:
+def intake_desk_view(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     actor = actor_from_request(request)
     response = services.intake_open(actor=actor, patient=patient)
@@ -74,7 +75,7 @@ def intake_desk_view(request: HttpRequest, pk: int) -> HttpResponse:
                         save_url=reverse("patients:intake_desk", args=[patient.pk]))
 
 
-def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
+def intake_public_view(request: ClinicRequest, token: str) -> HttpResponse:
     link = services.intake_link_resolve(token)
     if link is None:
         # Nothing about the patient is shown for an unknown, used or expired link.
@@ -135,7 +136,7 @@ def _intake_form(request, response, actor, *, by_patient, save_url, link=None): 
 
 
 @clinic_view("screening.view")
-def screening_view(request: HttpRequest, pk: int) -> HttpResponse:
+def screening_view(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     screening = selectors.screening_current(patient)
     intake = selectors.intake_latest(patient)
@@ -148,7 +149,7 @@ def screening_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinic_view("screening.review")
-def review_queue_view(request: HttpRequest) -> HttpResponse:
+def review_queue_view(request: ClinicRequest) -> HttpResponse:
     queue = list(selectors.review_queue(request.clinic.pk)[:200])
     record_many(actor_from_request(request), [
         Entry(Action.LIST, "patients.screening", str(s.pk), s.patient_id) for s in queue])
@@ -157,7 +158,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("screening.review")
 @require_http_methods(["GET", "POST"])
-def review_view(request: HttpRequest, screening_id: int) -> HttpResponse:
+def review_view(request: ClinicRequest, screening_id: int) -> HttpResponse:
     screening = selectors.screening_get(request.clinic.pk, screening_id)
     actor = actor_from_request(request)
     error = ""
