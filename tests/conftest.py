@@ -97,3 +97,14 @@ def _audit_delete_trigger_lifted_for_flush(request):
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a request in French (or a test that activated it)
+    must not change the language the next test's messages are read in."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("America/Toronto")
 
 
+def _book(member, request):
+    return services.appointment_book(actor=actor_of(member), request=request)
+
+
 def _request(plan, slot, n):
     return services.Request(plan=plan, number=n, start=slot.start,
                             practitioner=slot.practitioner, room=slot.room,
@@ -52,14 +56,15 @@ def test_aesthetician_without_supervision_is_refused_with_the_rule(personas, pla
                            practitioner=personas.aesthetician, room=slot.room,
                            device=slot.device, supervisor=None)
     with pytest.raises(services.BookingRefused) as exc:
-        services.book(actor_of(personas.front_desk), req)
+        _book(personas.front_desk, req)
     assert "supervision.required" in [r.code for r in exc.value.refusals]
 
 
 def test_book_series_in_one_step(personas, plan, frozen_today):
     proposal = propose_series(plan)
-    appts = services.book_series(actor_of(personas.front_desk),
-                                 [_request(plan, p.slot, p.number) for p in proposal])
+    appts = services.appointment_series_book(
+        actor=actor_of(personas.front_desk),
+        requests=[_request(plan, p.slot, p.number) for p in proposal])
     assert [a.session_number for a in appts] == [1, 2, 3, 4, 5]
     assert all(a.rules_verdict in ("allow", "review") for a in appts)
     # proposing again shows them booked
@@ -72,17 +77,17 @@ def test_gate_refuses_unscreened_patient(personas, clinic_ready, frozen_today):
     plan = acne_plan(personas, patient)
     slot = propose_series(plan)[0].slot
     with pytest.raises(services.BookingRefused) as exc:
-        services.book(actor_of(personas.front_desk), _request(plan, slot, 1))
+        _book(personas.front_desk, _request(plan, slot, 1))
     codes = [r.code for r in exc.value.refusals]
     assert "screening.missing" in codes and "consent.missing" in codes
 
 
 def test_no_double_booking_of_room_practitioner_or_device(personas, plan, frozen_today):
     slot = propose_series(plan)[0].slot
-    services.book(actor_of(personas.front_desk), _request(plan, slot, 1))
+    _book(personas.front_desk, _request(plan, slot, 1))
     other = acne_plan(personas, ready_patient(personas))
     with pytest.raises(services.BookingRefused) as exc:
-        services.book(actor_of(personas.front_desk), _request(other, slot, 1))
+        _book(personas.front_desk, _request(other, slot, 1))
     assert "slot.taken" in [r.code for r in exc.value.refusals]
     # the proposal for the other patient avoids the taken slot
     other_slot = propose_series(other)[0].slot
@@ -93,28 +98,29 @@ def test_no_double_booking_of_room_practitioner_or_device(personas, plan, frozen
 
 def test_outside_window_needs_physician_override(personas, plan, frozen_today):
     proposal = propose_series(plan)
-    services.book(actor_of(personas.front_desk), _request(plan, proposal[0].slot, 1))
+    _book(personas.front_desk, _request(plan, proposal[0].slot, 1))
     early = proposal[1].slot.start - dt.timedelta(days=21)
     req = services.Request(plan=plan, number=2, start=early,
                            practitioner=personas.physician, room=proposal[1].slot.room,
                            device=proposal[1].slot.device)
     with pytest.raises(services.BookingRefused) as exc:
-        services.book(actor_of(personas.front_desk), req)
+        _book(personas.front_desk, req)
     assert "window.outside" in [r.code for r in exc.value.refusals]
     forced = services.Request(**{**req.__dict__, "override_reason": "Patient travels"})
     with pytest.raises(services.BookingRefused):  # front desk cannot override
-        services.book(actor_of(personas.front_desk), forced)
-    appt = services.book(actor_of(personas.physician), forced)
+        _book(personas.front_desk, forced)
+    appt = _book(personas.physician, forced)
     assert appt.override_by == personas.physician.user
 
 
 def test_moving_a_session_reflows_the_next(personas, plan, frozen_today):
     proposal = propose_series(plan)
-    appts = services.book_series(actor_of(personas.front_desk),
-                                 [_request(plan, p.slot, p.number) for p in proposal])
+    appts = services.appointment_series_book(
+        actor=actor_of(personas.front_desk),
+        requests=[_request(plan, p.slot, p.number) for p in proposal])
     first, second = appts[0], appts[1]
     later = first.start + dt.timedelta(days=14)
-    services.move(actor_of(personas.front_desk), first, start=later)
+    services.appointment_move(actor=actor_of(personas.front_desk), appointment=first, start=later)
     second.refresh_from_db()
     first.refresh_from_db()
     gap = (second.start.astimezone(TZ).date() - first.start.astimezone(TZ).date()).days
@@ -123,9 +129,11 @@ def test_moving_a_session_reflows_the_next(personas, plan, frozen_today):
 
 def test_missed_session_moves_later_ones_up_and_reflows(personas, plan, frozen_today):
     proposal = propose_series(plan)
-    appts = services.book_series(actor_of(personas.front_desk),
-                                 [_request(plan, p.slot, p.number) for p in proposal])
-    services.set_status(actor_of(personas.front_desk), appts[1], Status.MISSED)
+    appts = services.appointment_series_book(
+        actor=actor_of(personas.front_desk),
+        requests=[_request(plan, p.slot, p.number) for p in proposal])
+    services.appointment_status_set(actor=actor_of(personas.front_desk), appointment=appts[1],
+                                    status=Status.MISSED)
     numbers = list(Appointment.objects.filter(series=plan, status="booked")
                    .order_by("start").values_list("session_number", flat=True))
     assert numbers == [1, 2, 3, 4]
@@ -142,7 +150,7 @@ def test_dst_transitions_keep_wall_clock_time(personas, clinic_ready, monkeypatc
         patient = ready_patient(personas)
         plan = acne_plan(personas, patient, start=start_day)
         slot = propose_series(plan)[0].slot
-        appt = services.book(actor_of(personas.front_desk), _request(plan, slot, 1))
+        appt = _book(personas.front_desk, _request(plan, slot, 1))
         local = appt.start.astimezone(TZ)
         assert local.time() == dt.time(8, 30)  # 30 min numbing before the 9:00 treatment
         assert appt.treat_start.astimezone(dt.UTC).hour == expected_utc_hour
@@ -151,10 +159,10 @@ def test_dst_transitions_keep_wall_clock_time(personas, clinic_ready, monkeypatc
 
 def test_sessions_keep_their_order_even_with_override(personas, plan, frozen_today):
     proposal = propose_series(plan)
-    first = services.book(actor_of(personas.front_desk), _request(plan, proposal[0].slot, 1))
+    first = _book(personas.front_desk, _request(plan, proposal[0].slot, 1))
     same_day = services.Request(plan=plan, number=2, start=first.start + dt.timedelta(hours=3),
                                 practitioner=personas.physician, room=first.room,
                                 device=first.device, override_reason="Patient insists")
     with pytest.raises(services.BookingRefused) as exc:
-        services.book(actor_of(personas.physician), same_day)
+        _book(personas.physician, same_day)
     assert "series.order" in [r.code for r in exc.value.refusals]

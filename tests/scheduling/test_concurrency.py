@@ -25,7 +25,7 @@ def test_concurrent_bookings_of_one_slot(personas, clinic_ready, frozen_today):
     def attempt(plan):
         try:
             barrier.wait(timeout=10)
-            services.book(actor_of(personas.front_desk), services.Request(
+            services.appointment_book(actor=actor_of(personas.front_desk), request=services.Request(
                 plan=plan, number=1, start=slot.start, practitioner=slot.practitioner,
                 room=slot.room, device=slot.device, supervisor=slot.supervisor))
             results.append("booked")

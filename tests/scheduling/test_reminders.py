@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _book_all(personas, plan):
-    return services.book_series(actor_of(personas.front_desk), [
+    return services.appointment_series_book(actor=actor_of(personas.front_desk), requests= [
         services.Request(plan=plan, number=p.number, start=p.slot.start,
                          practitioner=p.slot.practitioner, room=p.slot.room,
                          device=p.slot.device, supervisor=p.slot.supervisor)
@@ -63,13 +63,14 @@ def test_moving_cancels_old_reminders(personas, plan, frozen_today,
                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         appt = _book_all(personas, plan)[0]
-        services.move(actor_of(personas.front_desk), appt,
+        services.appointment_move(actor=actor_of(personas.front_desk), appointment=appt,
                       start=appt.start + dt.timedelta(days=1))
     statuses = list(PatientMessage.objects.filter(appointment=appt, kind="reminder_24h")
                     .values_list("status", flat=True))
     assert sorted(statuses) == ["cancelled", "queued"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_status(actor_of(personas.front_desk), appt, Status.CANCELLED)
+        services.appointment_status_set(actor=actor_of(personas.front_desk), appointment=appt,
+                                        status=Status.CANCELLED)
     assert not PatientMessage.objects.filter(appointment=appt, status="queued").exists()
 
 

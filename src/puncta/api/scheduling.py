@@ -290,7 +290,7 @@ def book(request: ClinicRequest, plan_id: int, payload: BookIn) -> Status:
         device=_device(request, payload.device_id),  # type: ignore[arg-type]
         supervisor=_member(request, payload.supervisor_id, "supervisor_id"),
         override_reason=payload.override_reason)
-    appt = services.book(actor_from_request(request), req)
+    appt = services.appointment_book(actor=actor_from_request(request), request=req)
     return Status(201, appt_out(appt))
 
 
@@ -333,7 +333,8 @@ def list_appointments(request: ClinicRequest, when: Query[CalendarIn],
 def move(request: ClinicRequest, appointment_id: int, payload: MoveIn) -> dict[str, Any]:
     require(request, "appointment.book")
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
-    appt = services.move(actor_from_request(request), appt, start=payload.start,
+    appt = services.appointment_move(actor=actor_from_request(request), appointment=appt,
+                                     start=payload.start,
                          practitioner=_member(request, payload.practitioner_id,
                                               "practitioner_id"),
                          room=_room(request, payload.room_id),
@@ -348,7 +349,8 @@ def move(request: ClinicRequest, appointment_id: int, payload: MoveIn) -> dict[s
 def cancel(request: ClinicRequest, appointment_id: int, payload: StatusIn) -> dict[str, Any]:
     require(request, "appointment.book")
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
-    appt = services.set_status(actor_from_request(request), appt, "cancelled",
+    appt = services.appointment_status_set(actor=actor_from_request(request), appointment=appt,
+                                          status="cancelled",
                                reason=payload.reason)
     return appt_out(appt)
 

@@ -352,8 +352,9 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
         if locked.appointment_id:
             appt = Appointment.objects.get(pk=locked.appointment_id)
             if appt.status == Status.BOOKED:
-                scheduling.set_status(actor, appt, Status.COMPLETED,
-                                      reason=f"chart:{locked.pk}")
+                scheduling.appointment_status_set(actor=actor, appointment=appt,
+                                                  status=Status.COMPLETED,
+                                                  reason=f"chart:{locked.pk}")
         queue_checkin(locked)
     return locked
 

@@ -162,7 +162,8 @@ def _save_rules(appt: Appointment, facts: dict[str, Any]) -> None:
     appt.rules_version = decision.rules_version  # type: ignore[attr-defined]
 
 
-def book(actor: Actor, req: Request) -> Appointment:
+def appointment_book(*, actor: Actor, request: Request) -> Appointment:
+    req = request
     with transaction.atomic():
         refusals, facts = check(actor, req)
         if refusals:
@@ -199,17 +200,18 @@ def book(actor: Actor, req: Request) -> Appointment:
     return appt
 
 
-def book_series(actor: Actor, requests: list[Request]) -> list[Appointment]:
+def appointment_series_book(*, actor: Actor, requests: list[Request]) -> list[Appointment]:
     """All sessions or none."""
     with transaction.atomic():
-        return [book(actor, r) for r in requests]
+        return [appointment_book(actor=actor, request=r) for r in requests]
 
 
-def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
-         practitioner: Membership | None = None, room: Room | None = None,
-         device: Device | None = None, supervisor: Membership | None = None,
-         override_reason: str = "", reflow_after: bool = True,
-         without_supervisor: bool = False) -> Appointment:
+def appointment_move(*, actor: Actor, appointment: Appointment, start: dt.datetime,
+                     practitioner: Membership | None = None, room: Room | None = None,
+                     device: Device | None = None, supervisor: Membership | None = None,
+                     override_reason: str = "", reflow_after: bool = True,
+                     without_supervisor: bool = False) -> Appointment:
+    appt = appointment
     plan = appt.plan
     if plan is None or appt.status != Status.BOOKED:
         raise BookingRefused([Refusal("appointment.not_movable", _(
@@ -248,17 +250,18 @@ def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
                reason=locked.override_reason,
                data={"moved_from": old.isoformat(), "to": locked.start.isoformat()})
         if reflow_after:
-            reflow(actor, plan)
+            series_reflow(actor=actor, plan=plan)
         from .reminders import schedule_for
 
         transaction.on_commit(lambda: schedule_for(locked.pk))
     return locked
 
 
-def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
-               ) -> Appointment:
+def appointment_status_set(*, actor: Actor, appointment: Appointment, status: str,
+                           reason: str = "") -> Appointment:
     """Completed, missed or cancelled; a missed or cancelled session frees its number, the
     later sessions move up one, and the rest of the course re-flows."""
+    appt = appointment
     if status not in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
         raise BookingRefused([Refusal("status.invalid", _("Unknown status."))])
     with transaction.atomic():
@@ -283,11 +286,11 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
                 Appointment.objects.filter(pk=a.pk).update(
                     session_number=(a.session_number or 1) - 1)
         if locked.plan is not None:
-            reflow(actor, locked.plan)
+            series_reflow(actor=actor, plan=locked.plan)
     return locked
 
 
-def reflow(actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
+def series_reflow(*, actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
     """Later sessions follow the actual dates: a booked session now outside its window
     moves to the nearest free slot inside it, or is flagged when none exists."""
     from .series import SlotFinder, _days
@@ -318,9 +321,10 @@ def reflow(actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
                 Appointment.objects.filter(pk=appt.pk).update(flag=msg)
                 appt.flag = msg
             else:
-                appt = move(actor, appt, start=slot.start, practitioner=slot.practitioner,
-                            room=slot.room, device=slot.device, supervisor=slot.supervisor,
-                            reflow_after=False)
+                appt = appointment_move(
+                    actor=actor, appointment=appt, start=slot.start,
+                    practitioner=slot.practitioner, room=slot.room, device=slot.device,
+                    supervisor=slot.supervisor, reflow_after=False)
                 day = local_date(appt)
             changed.append(appt)
         dates.append(day)
@@ -337,7 +341,7 @@ def series_book(*, actor: Actor, plan: TreatmentPlan, practitioner: Membership |
         if not todo:
             raise BookingRefused([Refusal("series.no_slot", _(
                 "Nothing to book: no session has a free slot."))])
-        return book_series(actor, [
+        return appointment_series_book(actor=actor, requests=[
             Request(plan=plan, number=p.number, start=p.slot.start,
                     practitioner=p.slot.practitioner, room=p.slot.room, device=p.slot.device,
                     supervisor=p.slot.supervisor)

@@ -81,7 +81,7 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
                 if item is None:
                     messages.error(request, _("That session has no free slot to book."))
                 else:
-                    services.book(actor, _request_for(plan, item))
+                    services.appointment_book(actor=actor, request=_request_for(plan, item))
                     messages.success(request, _("Session %(n)s booked.") % {"n": number})
             elif action == "book_day":
                 number = _int(request.POST.get("number")) or 1
@@ -101,7 +101,7 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
                         for reason in sorted(finder.reasons):
                             messages.error(request, reason)
                     else:
-                        services.book(actor, services.Request(
+                        services.appointment_book(actor=actor, request=services.Request(
                             plan=plan, number=number, start=slot.start,
                             practitioner=slot.practitioner, room=slot.room,
                             device=slot.device, supervisor=slot.supervisor,
@@ -190,14 +190,14 @@ def appointment_view(request: ClinicRequest, appointment_id: int) -> HttpRespons
                 device = Device.objects.filter(pk=_int(request.POST.get("device")) or 0,
                                                clinic=request.clinic).first()
                 supervisor = _member(request, request.POST.get("supervisor"))
-                services.move(actor, appt, start=start,
+                services.appointment_move(actor=actor, appointment=appt, start=start,
                               practitioner=_member(request, request.POST.get("practitioner")),
                               room=room, device=device, supervisor=supervisor,
                               without_supervisor=request.POST.get("supervisor") == "",
                               override_reason=request.POST.get("override_reason", ""))
                 messages.success(request, _("Appointment moved; later sessions re-flowed."))
             elif action in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
-                services.set_status(actor, appt, action,
+                services.appointment_status_set(actor=actor, appointment=appt, status=action,
                                     reason=request.POST.get("reason", ""))
                 messages.success(request, _("Appointment updated."))
         except services.BookingRefused as exc:

@@ -189,7 +189,7 @@ def seed_clinical_story(clinic: Clinic) -> None:
                          zones=[("cheek", Decimal("1.5"), 4), ("forehead", Decimal("0.5"), 3)])
         if i == 0:
             items = [p for p in propose_series(plan) if p.slot is not None]
-            booking.book_series(desk, [booking.Request(
+            booking.appointment_series_book(actor=desk, requests=[booking.Request(
                 plan=plan, number=p.number, start=p.slot.start,
                 practitioner=p.slot.practitioner, room=p.slot.room, device=p.slot.device,
                 supervisor=p.slot.supervisor) for p in items if p.slot is not None])
