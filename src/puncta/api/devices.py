@@ -19,9 +19,7 @@ from puncta.devices.models import CartridgeLot, CartridgeProduct, Device
 from puncta.devices.recall import audit_trace, trace_rows
 from puncta.devices.services import (
     cartridge_product_create,
-    device_create,
-    device_update,
-    licence_link,
+    device_register,
     lot_draw,
     lot_receive,
 )
@@ -251,8 +249,8 @@ class ProductOut(Schema):
 def register_device(request: ClinicRequest, payload: DeviceIn) -> Status:
     """Register a device of the clinic (link its licence next)."""
     require(request, "device.manage")
-    device = device_create(actor=actor_from_request(request), clinic_id=request.clinic.pk,
-                           **payload.dict())
+    device = device_register(actor=actor_from_request(request), clinic_id=request.clinic.pk,
+                             **payload.dict())
     return Status(201, _device_out(device, clock.today(request.clinic)))
 
 
@@ -261,11 +259,10 @@ def link_licence(request: ClinicRequest, device_id: int, payload: LicenceIn) -> 
     """Link the device to its licence: a Health Canada licence must be in the imported
     registry; an FDA clearance is recorded as given."""
     require(request, "device.manage")
-    actor = actor_from_request(request)
-    device = selectors.device_get(request.clinic.pk, device_id)
-    lic = licence_link(actor=actor, clinic_id=request.clinic.pk,
-                       authority=payload.authority, number=payload.number)
-    device = device_update(actor=actor, device=device, licence=lic)
+    device = device_register(
+        actor=actor_from_request(request), clinic_id=request.clinic.pk,
+        device=selectors.device_get(request.clinic.pk, device_id),
+        licence={"authority": payload.authority, "number": payload.number})
     return _device_out(device, clock.today(request.clinic))
 
 

@@ -203,6 +203,21 @@ def device_update(*, actor: Actor, device: Device, **fields: Any) -> Device:
     return current
 
 
+def device_register(*, actor: Actor, clinic_id: int, device: Device | None = None,
+                    licence: dict[str, Any] | None = None, **fields: Any) -> Device:
+    """Create (or, given ``device``, update) a device and link its licence, all or nothing.
+
+    ``licence`` is ``{"authority", "number", **fda_fields}``; None leaves it unlinked."""
+    with transaction.atomic():
+        if licence:
+            fields["licence"] = licence_link(actor=actor, clinic_id=clinic_id, **licence)
+        elif licence is not None:
+            fields["licence"] = None
+        if device is None:
+            return device_create(actor=actor, clinic_id=clinic_id, **fields)
+        return device_update(actor=actor, device=device, **fields)
+
+
 def device_log_add(*, actor: Actor, device: Device, kind: str, on: dt.date,
                    note: str = "") -> DeviceLogEntry:
     with transaction.atomic():

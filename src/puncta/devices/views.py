@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,10 +30,8 @@ from .recall import audit_trace, to_csv, trace_rows
 from .services import (
     DrawRefused,
     cartridge_product_create,
-    device_create,
     device_log_add,
-    device_update,
-    licence_link,
+    device_register,
     lot_draw,
     lot_receive,
 )
@@ -68,20 +65,14 @@ def device_detail(request: ClinicRequest, pk: int) -> HttpResponse:
 
 
 def _save_device(request: ClinicRequest, form: DeviceForm, device=None):  # type: ignore[no-untyped-def]
-    """Link the licence and save the device in one transaction; None if refused."""
-    actor = actor_from_request(request)
+    """Link the licence and save the device (one service, one transaction); None if
+    refused, with the errors on the form."""
+    authority = form.cleaned_data["licence_authority"]
+    licence = {"authority": authority, "number": form.cleaned_data["licence_number"],
+               **(form.fda_fields() if authority == "FDA" else {})} if authority else {}
     try:
-        with transaction.atomic():
-            fields = form.device_fields()
-            authority = form.cleaned_data["licence_authority"]
-            fields["licence"] = licence_link(
-                actor=actor, clinic_id=request.clinic.pk, authority=authority,
-                number=form.cleaned_data["licence_number"], **(
-                    form.fda_fields() if authority == "FDA" else {})
-            ) if authority else None
-            if device is None:
-                return device_create(actor=actor, clinic_id=request.clinic.pk, **fields)
-            return device_update(actor=actor, device=device, **fields)
+        return device_register(actor=actor_from_request(request), clinic_id=request.clinic.pk,
+                               device=device, licence=licence, **form.device_fields())
     except ValidationError as exc:
         _form_errors(form, exc)
         return None
