@@ -8,12 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from puncta.audit.services import actor_from_request
+from puncta.clinics import clock
 from puncta.devices import selectors
 from puncta.devices.licensing import licence_state
 from puncta.devices.models import CartridgeLot, Device
@@ -146,7 +146,7 @@ def _lot_out(lot: CartridgeLot) -> dict[str, Any]:
 @router.get("", response=list[DeviceOut])
 def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
     require(request, "device.view")
-    today = timezone.localdate()
+    today = clock.today(request.clinic)
     return [_device_out(d, today) for d in selectors.devices_of(request.clinic.pk)]
 
 
@@ -154,7 +154,7 @@ def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
 def verify_licence(request: HttpRequest, number: str = Query(..., max_length=30),
                    on: dt.date | None = None) -> dict[str, Any]:
     require(request, "device.view")
-    return selectors.licence_verify(number, on or timezone.localdate())
+    return selectors.licence_verify(number, on or clock.today(request.clinic))
 
 
 @router.get("/lots", response=list[LotOut])
@@ -208,4 +208,4 @@ def trace_lot(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
 def read_device(request: HttpRequest, device_id: int) -> dict[str, Any]:
     require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
-                       timezone.localdate())
+                       clock.today(request.clinic))

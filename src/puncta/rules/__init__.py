@@ -7,9 +7,11 @@ malformed input only. Time is always passed in.
 from .codes import codes
 from .course import plan_course, session_windows
 from .data import ENGINE_VERSION, RULES_VERSION
+from .dates import is_adult
 from .density import puncture_density
 from .device import LicenceState, licence_state
-from .findings import decide, verdict_of
+from .findings import decide, verdict_of, verdict_of_severities
+from .jurisdictions import min_device_class
 from .layers import layer_reached
 from .model import (
     DEFAULT_SETTINGS,
@@ -101,8 +103,10 @@ __all__ = [
     "codes",
     "decide",
     "downtime",
+    "is_adult",
     "layer_reached",
     "licence_state",
+    "min_device_class",
     "parse_zone",
     "patient_from_dict",
     "plan_course",
@@ -114,4 +118,5 @@ __all__ = [
     "session_windows",
     "settings_from_dict",
     "verdict_of",
+    "verdict_of_severities",
 ]

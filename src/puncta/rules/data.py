@@ -137,6 +137,7 @@ class Jurisdiction:
     label_min_age_source: str
     neck_phototypes: tuple[int, ...]
     neck_phototypes_source: str
+    age_of_majority: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +230,7 @@ def _jurisdictions(raw: dict[str, Any]) -> dict[str, Jurisdiction]:
             label_min_age_source=str(merged.get("label_min_age_source", "")),
             neck_phototypes=tuple(int(p) for p in merged.get("neck_phototypes", ())),
             neck_phototypes_source=str(merged.get("neck_phototypes_source", "")),
+            age_of_majority=int(merged["age_of_majority"]),
         )
     return out
 

@@ -20,3 +20,8 @@ def jurisdiction(code: object, field: str = "jurisdiction") -> Jurisdiction:
     if country in packs:
         return packs[country]
     raise RulesInputError(field, f"unknown jurisdiction {code!r} (known: {', '.join(packs)})")
+
+
+def min_device_class(code: str) -> int:
+    """The lowest device class licensed for medical microneedling in the jurisdiction."""
+    return jurisdiction(code).min_device_class
