@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from puncta import facts, rules
 from puncta.devices.licensing import licence_state
 from puncta.devices.models import Device, Licence, normalise_licence_number
-from puncta import facts, rules
 from puncta.devices.selectors import licence_verify, registry_search
 from puncta.devices.services import device_create, licence_link
 
@@ -106,7 +106,9 @@ def test_fda_clearance_is_typed_in(personas, actor):
                        device_class=2, first_date=dt.date(2018, 3, 1))
     assert lic.number == "DEN160029" and lic.product_code == "QAI"
     device = _device(personas, actor, licence=lic)
-    assert licence_state(device, TODAY).licensed
+    # Cleared by the FDA: licensed in a US clinic, not in Canada (Health Canada licences).
+    assert licence_state(device, TODAY, "US").licensed
+    assert not licence_state(device, TODAY, "CA-ON").licensed
 
 
 def test_rules_facts_shape(pen):

@@ -124,8 +124,8 @@ class TraceRow(Schema):
     drawn_by: str
 
 
-def _device_out(device: Device, on: dt.date) -> dict[str, Any]:
-    state = licence_state(device, on)
+def _device_out(device: Device, on: dt.date, jurisdiction: str) -> dict[str, Any]:
+    state = licence_state(device, on, jurisdiction)
     lic = device.licence
     return {
         **{f: getattr(device, f) for f in (
@@ -147,7 +147,8 @@ def _lot_out(lot: CartridgeLot) -> dict[str, Any]:
 def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
     require(request, "device.view")
     today = clock.today(request.clinic)
-    return [_device_out(d, today) for d in selectors.devices_of(request.clinic.pk)]
+    return [_device_out(d, today, request.clinic.jurisdiction)
+            for d in selectors.devices_of(request.clinic.pk)]
 
 
 @router.get("/licences/verify", response=VerifyOut, by_alias=True)
@@ -208,4 +209,4 @@ def trace_lot(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
 def read_device(request: HttpRequest, device_id: int) -> dict[str, Any]:
     require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
-                       clock.today(request.clinic))
+                       clock.today(request.clinic), request.clinic.jurisdiction)

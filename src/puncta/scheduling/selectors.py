@@ -126,12 +126,16 @@ def timeline(proposal: list[Any]) -> dict[str, Any]:
 def sessions_done(patient_id: int, *, exclude: int | None = None
                   ) -> tuple[rules.PreviousSession, ...]:
     """Every completed treatment of the patient, whatever the course, with the zones of its
-    plan: the rules' spacing check counts them all by zone. Two queries."""
-    qs = (Appointment.objects.filter(patient_id=patient_id, status=Status.COMPLETED,
-                                     kind=Kind.TREATMENT)
-          .select_related("location").prefetch_related("plan__zones"))
+    plan: the rules' spacing check counts them all by zone. One query (a row per zone)."""
+    qs = Appointment.objects.filter(patient_id=patient_id, status=Status.COMPLETED,
+                                    kind=Kind.TREATMENT)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
-    rows = [(clock.local_date(a.location, a.start),
-             [z.zone for z in a.plan.zones.all()] if a.plan else []) for a in qs]
-    return facts.previous(sorted(rows, key=lambda r: r[0]))
+    sessions: dict[int, tuple[dt.date, list[str]]] = {}
+    for pk, start, tz, zone in qs.values_list("pk", "start", "location__time_zone",
+                                              "plan__zones__zone"):
+        day = start.astimezone(clock.zone(tz)).date()
+        zones = sessions.setdefault(pk, (day, []))[1]
+        if zone:
+            zones.append(zone)
+    return facts.previous(sorted(sessions.values(), key=lambda r: r[0]))
