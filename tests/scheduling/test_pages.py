@@ -166,5 +166,6 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
     # The clinic's clock (not the server's zone) says which day "today" is: the morning
     # of the appointment.
     monkeypatch.setattr(timezone, "now", lambda: appt.start - dt.timedelta(hours=1))
+    client = client_for(personas.front_desk)  # signed in that morning
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html

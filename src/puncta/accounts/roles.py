@@ -77,3 +77,8 @@ def has_perm(role: str | None, perm: str) -> bool:
     if role is None:
         return False
     return role in PERMISSIONS.get(perm, frozenset())
+
+
+def roles_with(perm: str) -> list[str]:
+    """The roles a permission allows, for a query (``role__in=roles_with(...)``)."""
+    return sorted(PERMISSIONS.get(perm, frozenset()))

@@ -96,7 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "charting/home.html", {
         "to_chart": list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic))),
         "drafts": selectors.unsigned_drafts(request.clinic.pk),
-        "queue": selectors.cosign_queue(m) if m.role == "physician" else [],
+        "queue": selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else [],
     })
 
 
