@@ -4,12 +4,22 @@ Never raises for a clinical "no" (that is a `Decision`); raises `RulesInputError
 malformed input only. Time is always passed in.
 """
 
+from .checkin import CheckIn, checkin
 from .codes import codes
 from .course import plan_course, session_windows
 from .data import ENGINE_VERSION, RULES_VERSION
 from .density import puncture_density
 from .device import LicenceState, licence_state
 from .findings import decide, verdict_of
+from .jurisdictions import (
+    AgeOfMajority,
+    ConsentAge,
+    age_of_majority,
+    consent_age,
+    guardian_required,
+    guardian_role,
+    is_adult,
+)
 from .layers import layer_reached
 from .model import (
     DEFAULT_SETTINGS,
@@ -65,7 +75,10 @@ __all__ = [
     "RULES_VERSION",
     "SEVERITY_RANK",
     "AftercareItem",
+    "AgeOfMajority",
+    "CheckIn",
     "Condition",
+    "ConsentAge",
     "Course",
     "DayRange",
     "Decision",
@@ -95,12 +108,18 @@ __all__ = [
     "ZoneResult",
     "ZoneTreatment",
     "aftercare",
+    "age_of_majority",
     "check_numbing",
     "check_plan",
     "check_session",
+    "checkin",
     "codes",
+    "consent_age",
     "decide",
     "downtime",
+    "guardian_required",
+    "guardian_role",
+    "is_adult",
     "layer_reached",
     "licence_state",
     "parse_zone",

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from .data import Contra, rules_data
 from .dates import add_months, age_on
 from .findings import decide, make
+from .jurisdictions import consent_age
 from .model import (
     DEFAULT_SETTINGS,
     Decision,
@@ -19,6 +20,8 @@ from .model import (
     Settings,
     ZoneRef,
 )
+
+_DEFAULT_CONSENT_AGE = 18
 
 
 def _in_area(row: Contra, zone: ZoneRef | None, treated: Sequence[ZoneRef] | None) -> bool:
@@ -77,14 +80,27 @@ def screening_findings(
     on: date,
     settings: Settings = DEFAULT_SETTINGS,
     zones: Sequence[ZoneRef] | None = None,
+    jurisdiction: str | None = None,
 ) -> list[Finding]:
     contras = rules_data().contras
     out: list[Finding] = []
     if patient.birth_date > on:
         raise RulesInputError("patient.birth_date", "must not be after the session date")
     age = age_on(patient.birth_date, on)
-    if age < 18:
-        out.append(make("age.minor", "patient.birth_date", age=age))
+    # The jurisdiction's age of consent to an elective cosmetic procedure; without one,
+    # 18 (the engine's behaviour before jurisdictions carried it).
+    rule = consent_age(jurisdiction) if jurisdiction is not None else None
+    minor_below = rule.age if rule is not None else _DEFAULT_CONSENT_AGE
+    if age < minor_below:
+        out.append(
+            make(
+                "age.minor",
+                "patient.birth_date",
+                age=age,
+                consent_age=minor_below,
+                source=rule.source if rule is not None else None,
+            )
+        )
 
     seen: set[str] = set()
     if patient.pregnant:
@@ -143,6 +159,14 @@ def screen(
     on: date,
     settings: Settings = DEFAULT_SETTINGS,
     zones: Sequence[ZoneRef] | None = None,
+    jurisdiction: str | None = None,
 ) -> Decision:
-    """Screen a patient on a date. Without `zones`, area-bound rows apply everywhere."""
-    return decide(screening_findings(patient, on=on, settings=settings, zones=zones))
+    """Screen a patient on a date. Without `zones`, area-bound rows apply everywhere.
+
+    With `jurisdiction`, a minor is below that jurisdiction's consent age (else 18).
+    """
+    return decide(
+        screening_findings(
+            patient, on=on, settings=settings, zones=zones, jurisdiction=jurisdiction
+        )
+    )
