@@ -67,7 +67,8 @@ def test_quebec_and_bc_packs() -> None:
     assert qc.note_en and qc.note_fr and bc.note_en and bc.note_fr
     # BC draws the line at the dermis (like ON and AB); Quebec does not.
     assert bc.below_dermis_controlled and not qc.below_dermis_controlled
-    assert "[unverified]" in qc.source and "[unverified]" in bc.source
+    assert "including aesthetic procedures" in qc.source and "Piuze" in qc.source
+    assert "[unverified]" in bc.source
     assert consent_age("CA-QC").minor_own_consent_age == 14
     assert "art" in consent_age("CA-QC").source and "17" in consent_age("CA-QC").source
     assert "Infants Act" in consent_age("CA-BC").source
@@ -146,6 +147,24 @@ def test_screening_uses_the_jurisdictions_consent_age() -> None:
     sixteen = patient_from_dict({"birth_date": "2010-03-01"})
     msg = next(f for f in rules.screen(sixteen, on=ON).findings if f.code == "age.minor")
     assert "under 18" in msg.message
+
+
+def test_quebec_under_14_needs_a_court_so_it_is_refused() -> None:
+    assert consent_age("CA-QC").court_authorization_below == 14
+    assert consent_age("CA-BC").court_authorization_below is None
+    thirteen = patient_from_dict({"birth_date": "2012-11-26"})
+    qc = rules.screen(thirteen, on=ON, jurisdiction="CA-QC")
+    f = next(f for f in qc.findings if f.code == "age.court_authorization")
+    assert qc.verdict == "refuse" and f.severity == "refuse"
+    assert "art. 18" in f.message and "art. 18" in f.message_fr and "art 18" in f.source
+    assert "age.minor" in qc.codes  # the guardian finding is still there
+    # 14th birthday: no court needed; a guardian still is (below 18).
+    fourteen = patient_from_dict({"birth_date": "2012-11-25"})
+    d = rules.screen(fourteen, on=ON, jurisdiction="CA-QC")
+    assert "age.court_authorization" not in d.codes and d.verdict == "review"
+    # Elsewhere a 13-year-old is a minor needing a guardian and review, not refused.
+    assert rules.screen(thirteen, on=ON, jurisdiction="CA-ON").verdict == "review"
+    assert rules.screen(thirteen, on=ON).verdict == "review"
 
 
 def test_session_check_through_the_new_packs() -> None:

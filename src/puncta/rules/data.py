@@ -147,6 +147,10 @@ class Jurisdiction:
     consent_age_note_fr: str
     guardian_roles: tuple[str, ...]
     minor_own_consent_age: int | None
+    court_authorization_below: int | None
+    court_authorization_note_en: str
+    court_authorization_note_fr: str
+    court_authorization_source: str
     age_of_majority: int
     age_of_majority_source: str
 
@@ -281,6 +285,11 @@ def _jurisdictions(
             else _age(merged, "minor_own_consent_age", code)
         )
         consent_age = _age(merged, "consent_age", code)
+        court = (
+            None
+            if merged.get("court_authorization_below") is None
+            else _age(merged, "court_authorization_below", code)
+        )
         majority = _age(merged, "age_of_majority", code)
         out[code] = Jurisdiction(
             code=code,
@@ -307,6 +316,10 @@ def _jurisdictions(
             consent_age_note_fr=_text(merged, "consent_age_note_fr", code),
             guardian_roles=guardians,
             minor_own_consent_age=own,
+            court_authorization_below=court,
+            court_authorization_note_en=str(merged.get("court_authorization_note_en", "")),
+            court_authorization_note_fr=str(merged.get("court_authorization_note_fr", "")),
+            court_authorization_source=str(merged.get("court_authorization_source", "")),
             age_of_majority=majority,
             age_of_majority_source=_flagged(
                 _text(merged, "age_of_majority_source", code),

@@ -33,12 +33,14 @@ def jurisdiction(code: object, field: str = "jurisdiction") -> Jurisdiction:
 class ConsentAge:
     """Below `age`, a guardian (one of `guardian_roles`) consents to an elective cosmetic
     procedure; from `minor_own_consent_age` (if set) the minor's own consent is recorded
-    too. `jurisdiction` is the pack that answered (after fallback)."""
+    too; below `court_authorization_below` (if set) a court must also authorize, so the
+    rules refuse. `jurisdiction` is the pack that answered (after fallback)."""
 
     jurisdiction: str
     age: int
     guardian_roles: tuple[GuardianRole, ...]
     minor_own_consent_age: int | None
+    court_authorization_below: int | None
     note_en: str
     note_fr: str
     source: str
@@ -63,6 +65,7 @@ def consent_age(code: object, field: str = "jurisdiction") -> ConsentAge:
         age=j.consent_age,
         guardian_roles=tuple(roles[r] for r in j.guardian_roles),
         minor_own_consent_age=j.minor_own_consent_age,
+        court_authorization_below=j.court_authorization_below,
         note_en=j.consent_age_note_en,
         note_fr=j.consent_age_note_fr,
         source=j.consent_age_source,

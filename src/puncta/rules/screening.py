@@ -10,6 +10,7 @@ from .data import Contra, rules_data
 from .dates import add_months, age_on
 from .findings import decide, make
 from .jurisdictions import consent_age
+from .jurisdictions import jurisdiction as jurisdiction_pack
 from .model import (
     DEFAULT_SETTINGS,
     Decision,
@@ -91,6 +92,21 @@ def screening_findings(
     # 18 (the engine's behaviour before jurisdictions carried it).
     rule = consent_age(jurisdiction) if jurisdiction is not None else None
     minor_below = rule.age if rule is not None else _DEFAULT_CONSENT_AGE
+    court = jurisdiction_pack(jurisdiction) if jurisdiction is not None else None
+    if court is not None and court.court_authorization_below is not None and (
+        age < court.court_authorization_below
+    ):
+        out.append(
+            make(
+                "age.court_authorization",
+                "patient.birth_date",
+                age=age,
+                min_age=court.court_authorization_below,
+                note=court.court_authorization_note_en,
+                note_fr=court.court_authorization_note_fr,
+                source=court.court_authorization_source,
+            )
+        )
     if age < minor_below:
         out.append(
             make(
