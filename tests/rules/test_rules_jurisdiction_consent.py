@@ -34,7 +34,10 @@ EXPECTED = {
     "CA-QC": ("CA-QC", 18, 18, ("parent", "tutor")),
     "CA-BC": ("CA-BC", 19, 19, ("parent", "legal_guardian")),
     "CA-AB": ("CA-AB", 18, 18, ("parent", "legal_guardian")),
-    "CA-NS": ("CA", 19, 19, ("parent", "legal_guardian")),  # falls back to CA
+    "CA-NS": ("CA-NS", 19, 19, ("parent", "legal_guardian")),
+    "CA-MB": ("CA-MB", 18, 18, ("parent", "legal_guardian")),
+    "CA-NB": ("CA-NB", 19, 19, ("parent", "legal_guardian")),
+    "CA-YT": ("CA", 19, 19, ("parent", "legal_guardian")),  # falls back to CA
     "US": ("US", 18, 18, ("parent", "legal_guardian")),
     "US-TX": ("US", 18, 18, ("parent", "legal_guardian")),  # falls back to US
     "US-AL": ("US-AL", 19, 19, ("parent", "legal_guardian")),
