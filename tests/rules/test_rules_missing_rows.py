@@ -112,9 +112,17 @@ def test_conditions(code: str, verdict: str) -> None:
     assert f"contraindication.{code}" in d.codes and d.verdict == verdict
 
 
-def test_sunburn_refuses_its_area_only() -> None:
+def test_sunburn_refuses_its_area_only_and_for_14_days() -> None:
     assert run(base(patient=_patient("sunburn", None, "cheek"))).verdict == "refuse"
     assert run(base(patient=_patient("sunburn", None, "back"))).verdict == "allow"
+
+    def dated(days_ago: int) -> str:
+        onset = (ON - timedelta(days=days_ago)).isoformat()
+        p = {**ADULT, "conditions": [{"code": "sunburn", "onset": onset}]}
+        return run(base(patient=p)).verdict
+
+    assert dated(0) == dated(14) == "refuse"
+    assert dated(15) == "allow"
 
 
 def test_retinoid_finding_says_seven_days_in_both_languages() -> None:
