@@ -16,9 +16,9 @@ TODAY = dt.date(2026, 11, 25)
 def _screen(data):
     parsed, errors = answers.parse(data, born=BORN, today=TODAY)
     assert not errors
-    facts, origin = answers.to_rules_patient(birth_date=BORN, phototype=None, answers=parsed,
-                                             on=TODAY)
-    return rules.screen(rules.patient_from_dict(facts), on=TODAY), facts, origin
+    patient, origin = answers.to_rules_patient(birth_date=BORN, phototype=None,
+                                               answers=parsed, on=TODAY)
+    return rules.screen(patient, on=TODAY), patient, origin
 
 
 def test_every_medication_and_procedure_question_reaches_the_rules():
@@ -32,7 +32,7 @@ def test_retinoid_answer_is_a_rules_fact_under_its_old_id():
     q = definition.questions()["med.retinoid"]
     assert q.rules_code == "topical_retinoid" and "7" in q.en and "7" in q.fr
     decision, facts, origin = _screen({"med.retinoid.status": "current"})
-    assert facts["medications"] == [{"code": "topical_retinoid"}]
+    assert facts.medications == (rules.Medication("topical_retinoid"),)
     assert origin["patient.medications[0]"] == "med.retinoid"
     assert "contraindication.topical_retinoid" in decision.codes
     assert decision.verdict == "review"
@@ -48,7 +48,7 @@ def test_laser_peel_and_toxin_answers_are_procedures_in_their_zone():
         "proc.botulinum_toxin.zones": ["glabella"], "proc.botulinum_toxin.on": "2026-11-10",
         "proc.laser_non_ablative.zones": ["neck"], "proc.laser_non_ablative.on": "2026-11-20",
     })
-    codes = {p["code"]: p["zone"] for p in facts["procedures"]}
+    codes = {p.code: p.zone.code for p in facts.procedures if p.zone}
     assert codes == {"laser_ablative": "cheek", "chemical_peel_medium_deep": "forehead",
                      "botulinum_toxin": "glabella", "laser_non_ablative": "neck"}
     assert "proc.laser" in origin.values() and "proc.peel" in origin.values()

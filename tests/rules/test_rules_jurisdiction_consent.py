@@ -112,20 +112,20 @@ def test_unknown_country() -> None:
 def test_guardian_and_adult_follow_the_pack(code: str, born: date) -> None:
     age = ON.year - born.year - ((ON.month, ON.day) < (born.month, born.day))
     _, consent, majority, _ = EXPECTED[code]
-    assert guardian_required(code, birth_date=born, on=ON) == (age < consent)
-    assert is_adult(code, birth_date=born, on=ON) == (age >= majority)
+    assert guardian_required(born, ON, code) == (age < consent)
+    assert is_adult(born, ON, code) == (age >= majority)
 
 
 def test_birthday_edges() -> None:
     # 19th birthday in BC: no guardian needed that day, one needed the day before.
-    assert not guardian_required("CA-BC", birth_date=date(2007, 11, 25), on=ON)
-    assert guardian_required("CA-BC", birth_date=date(2007, 11, 26), on=ON)
-    assert guardian_required("CA-BC", birth_date=date(2008, 11, 25), on=ON)  # 18
-    assert not guardian_required("CA-ON", birth_date=date(2008, 11, 25), on=ON)  # 18
-    assert not is_adult("CA-BC", birth_date=date(2008, 11, 25), on=ON)
-    assert is_adult("CA-QC", birth_date=date(2008, 11, 25), on=ON)
+    assert not guardian_required(date(2007, 11, 25), ON, "CA-BC")
+    assert guardian_required(date(2007, 11, 26), ON, "CA-BC")
+    assert guardian_required(date(2008, 11, 25), ON, "CA-BC")  # 18
+    assert not guardian_required(date(2008, 11, 25), ON, "CA-ON")  # 18
+    assert not is_adult(date(2008, 11, 25), ON, "CA-BC")
+    assert is_adult(date(2008, 11, 25), ON, "CA-QC")
     with pytest.raises(RulesInputError):
-        guardian_required("CA", birth_date=date(2027, 1, 1), on=ON)
+        guardian_required(date(2027, 1, 1), ON, "CA")
 
 
 def test_guardian_roles_per_jurisdiction() -> None:

@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Scheduling: the front desk books; everyone in the clinic sees the calendar.
     "appointment.view": _ALL,
     "appointment.book": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    # Booking a session outside its course window is a clinical decision.
+    "appointment.override": frozenset({Role.PHYSICIAN}),
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),

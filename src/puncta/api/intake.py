@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
+from puncta.clinics import clock
 from puncta.consent import selectors as consent_selectors
 from puncta.consent.gate import treatment_gate
 from puncta.patients import selectors as patient_selectors
@@ -171,9 +172,8 @@ def readiness(request: HttpRequest, patient_id: int, on: dt.date | None = None
     """May this patient be booked or treated on a date? Every missing piece, with a link."""
     require(request, "patient.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
-    from django.utils import timezone
 
-    problems = treatment_gate(patient, on or timezone.localdate())
+    problems = treatment_gate(patient, on or clock.today(request.clinic))
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
            data={"via": "api", "what": "readiness"})
     return {"ready": not problems,

@@ -18,6 +18,7 @@ from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
+from puncta.clinics import clock
 from puncta.patients import selectors as patient_selectors
 from puncta.plans import zonemap
 from puncta.plans.forms import indication_choices, zone_rows
@@ -92,7 +93,7 @@ def _version(request: HttpRequest) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     m = request.membership
     return render(request, "charting/home.html", {
-        "to_chart": list(selectors.to_chart_today(request.clinic.pk, timezone.localdate())),
+        "to_chart": list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic))),
         "drafts": selectors.unsigned_drafts(request.clinic.pk),
         "queue": selectors.cosign_queue(m) if m.role == "physician" else [],
     })

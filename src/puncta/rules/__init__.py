@@ -8,9 +8,10 @@ from .checkin import CheckIn, checkin
 from .codes import codes
 from .course import plan_course, session_windows
 from .data import ENGINE_VERSION, RULES_VERSION
+from .dates import is_adult
 from .density import puncture_density
 from .device import LicenceState, licence_state
-from .findings import decide, verdict_of
+from .findings import decide, verdict_of, verdict_of_severities
 from .jurisdictions import (
     AgeOfMajority,
     ConsentAge,
@@ -18,7 +19,7 @@ from .jurisdictions import (
     consent_age,
     guardian_required,
     guardian_role,
-    is_adult,
+    min_device_class,
 )
 from .layers import layer_reached
 from .model import (
@@ -122,6 +123,7 @@ __all__ = [
     "is_adult",
     "layer_reached",
     "licence_state",
+    "min_device_class",
     "parse_zone",
     "patient_from_dict",
     "plan_course",
@@ -133,4 +135,5 @@ __all__ = [
     "session_windows",
     "settings_from_dict",
     "verdict_of",
+    "verdict_of_severities",
 ]

@@ -83,14 +83,10 @@ def _age(birth_date: date, on: date) -> int:
     return age_on(birth_date, on)
 
 
-def guardian_required(code: object, *, birth_date: date, on: date) -> bool:
-    """True when a guardian must consent for this patient on this date."""
-    return _age(birth_date, on) < consent_age(code).age
-
-
-def is_adult(code: object, *, birth_date: date, on: date) -> bool:
-    """Legal adulthood on this date (e.g. charting's adult numbing limits)."""
-    return _age(birth_date, on) >= age_of_majority(code).age
+def guardian_required(birth_date: date, on: date, jurisdiction_code: str) -> bool:
+    """True when a parent or guardian must consent for this patient on this date (the
+    same argument order as `is_adult`, which answers legal adulthood)."""
+    return _age(birth_date, on) < consent_age(jurisdiction_code).age
 
 
 def guardian_role(code: object, role: object) -> GuardianRole:
@@ -102,3 +98,8 @@ def guardian_role(code: object, role: object) -> GuardianRole:
     raise RulesInputError(
         "guardian_role", f"must be one of: {', '.join(r.code for r in allowed)}"
     )
+
+
+def min_device_class(code: str) -> int:
+    """The lowest device class licensed for medical microneedling in the jurisdiction."""
+    return jurisdiction(code).min_device_class

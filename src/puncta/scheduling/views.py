@@ -17,6 +17,7 @@ from puncta.accounts.access import clinic_view
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics import clock
 from puncta.clinics.models import Location, Room
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
@@ -140,7 +141,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = clock.today(request.clinic)
     if view == "week":
         first = day - dt.timedelta(days=day.weekday())
         days = [first + dt.timedelta(days=i) for i in range(7)]

@@ -25,10 +25,11 @@ from typing import Any
 
 from django.utils import translation
 
+from puncta import facts as records
 from puncta import rules
 from puncta.accounts.roles import Role
 from puncta.audit.models import Action
-from puncta.charting.checks import SEVERITY_RANK, numbing_exclusions, ui_of
+from puncta.charting.checks import ui_of
 from puncta.charting.models import (
     AdverseEvent,
     AEPhase,
@@ -380,8 +381,8 @@ class CareStage:
             indication=c.plan.indication, severity=c.plan.severity, zones=zones, on=day,
             role=pr.role, supervisor=_sup(slot.supervisor), device=slot.device,
             previous=list(previous), interval=_interval(c))
-        n_cond = len(c.facts.facts.get("conditions", []))
-        n_med = len(c.facts.facts.get("medications", []))
+        n_cond = len(c.facts.facts.conditions)
+        n_med = len(c.facts.facts.medications)
         findings = []
         for f in d.findings:
             item = f.to_dict()
@@ -391,7 +392,7 @@ class CareStage:
         if numbing["used"]:
             nd = self.rules.numbing(numbing["product"], float(numbing["amount_g"]),
                                     float(numbing["area_cm2"]), adult=True,
-                                    exclusions=tuple(numbing_exclusions(c.facts.facts)))
+                                    exclusions=tuple(records.numbing_exclusions(c.facts.facts)))
             if nd.verdict == "refuse":  # the rules exclude the cream for this patient
                 content["numbing"] = {**numbing, "used": False, "product": "",
                                       "amount_g": "", "area_cm2": "", "applied_at": "",
@@ -403,8 +404,7 @@ class CareStage:
                 item["field"] = f"numbing.{f.field}"
                 item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
                 findings.append(item)
-        worst = max((SEVERITY_RANK.get(f["severity"], 0) for f in findings), default=0)
-        verdict = ("allow", "review", "refuse")[worst]
+        verdict = rules.verdict_of_severities(f["severity"] for f in findings)
         if verdict == "refuse":
             return None
         if slot.supervisor is not None:
@@ -773,8 +773,9 @@ def _interval(c: Course) -> tuple[int, int]:
     return days["min"], days["max"]
 
 
-def _sup(s: Staff | None) -> dict[str, Any] | None:
-    return None if s is None else {"id": s.membership_id, "name": s.label, "role": s.role}
+def _sup(s: Staff | None) -> rules.Supervisor | None:
+    return None if s is None else rules.Supervisor(id=s.membership_id, name=s.label,
+                                                   role=s.role)
 
 
 @dataclass

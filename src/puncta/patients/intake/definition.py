@@ -152,6 +152,12 @@ def questions() -> dict[str, Question]:
     return {q.link_id: q for s in sections() for q in s.questions}
 
 
+@cache
+def question_codes() -> dict[str, tuple[str, str]]:
+    """Question id → (kind, rules code) for the questions the rules decide on."""
+    return {q.link_id: (q.kind, q.rules_code) for q in questions().values() if q.rules_code}
+
+
 def as_json() -> dict[str, Any]:
     """The definition stored with each questionnaire version (and exported as FHIR)."""
     return {"version": VERSION, "zones": [list(z) for z in zones()],
