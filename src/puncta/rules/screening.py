@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from .data import Contra, rules_data
 from .dates import add_months, age_on
 from .findings import decide, make
-from .jurisdictions import consent_age
 from .jurisdictions import jurisdiction as jurisdiction_pack
 from .model import (
     DEFAULT_SETTINGS,
@@ -22,7 +21,39 @@ from .model import (
     ZoneRef,
 )
 
-_DEFAULT_CONSENT_AGE = 18
+_DEFAULT_CONSENT_AGE = 18  # without a jurisdiction: the engine's behaviour before packs
+
+
+def _age_findings(age: int, code: str | None) -> list[Finding]:
+    """A minor needs a guardian's consent and review (below the pack's consent age); where
+    the law also asks a court's authorization (Quebec under 14), the rules refuse."""
+    pack = jurisdiction_pack(code) if code is not None else None
+    out: list[Finding] = []
+    court = pack.court_authorization_below if pack is not None else None
+    if pack is not None and court is not None and age < court:
+        out.append(
+            make(
+                "age.court_authorization",
+                "patient.birth_date",
+                age=age,
+                min_age=court,
+                note=pack.court_authorization_note_en,
+                note_fr=pack.court_authorization_note_fr,
+                source=pack.court_authorization_source,
+            )
+        )
+    minor_below = pack.consent_age if pack is not None else _DEFAULT_CONSENT_AGE
+    if age < minor_below:
+        out.append(
+            make(
+                "age.minor",
+                "patient.birth_date",
+                age=age,
+                consent_age=minor_below,
+                source=pack.consent_age_source if pack is not None else None,
+            )
+        )
+    return out
 
 
 def _in_area(row: Contra, zone: ZoneRef | None, treated: Sequence[ZoneRef] | None) -> bool:
@@ -88,35 +119,7 @@ def screening_findings(
     if patient.birth_date > on:
         raise RulesInputError("patient.birth_date", "must not be after the session date")
     age = age_on(patient.birth_date, on)
-    # The jurisdiction's age of consent to an elective cosmetic procedure; without one,
-    # 18 (the engine's behaviour before jurisdictions carried it).
-    rule = consent_age(jurisdiction) if jurisdiction is not None else None
-    minor_below = rule.age if rule is not None else _DEFAULT_CONSENT_AGE
-    court = jurisdiction_pack(jurisdiction) if jurisdiction is not None else None
-    if court is not None and court.court_authorization_below is not None and (
-        age < court.court_authorization_below
-    ):
-        out.append(
-            make(
-                "age.court_authorization",
-                "patient.birth_date",
-                age=age,
-                min_age=court.court_authorization_below,
-                note=court.court_authorization_note_en,
-                note_fr=court.court_authorization_note_fr,
-                source=court.court_authorization_source,
-            )
-        )
-    if age < minor_below:
-        out.append(
-            make(
-                "age.minor",
-                "patient.birth_date",
-                age=age,
-                consent_age=minor_below,
-                source=rule.source if rule is not None else None,
-            )
-        )
+    out += _age_findings(age, jurisdiction)
 
     seen: set[str] = set()
     if patient.pregnant:
