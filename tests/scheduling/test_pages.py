@@ -161,6 +161,8 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
     client.post(reverse("scheduling:series", args=[plan.pk]), {"action": "book_one",
                                                                "number": "1"})
     appt = Appointment.objects.get(series=plan)
+    from django.utils import timezone
+
     # The clinic's clock (not the server's zone) says which day "today" is: the morning
     # of the appointment.
     monkeypatch.setattr(timezone, "now", lambda: appt.start - dt.timedelta(hours=1))

@@ -20,6 +20,7 @@ from puncta import facts as records
 from puncta import rules
 from puncta.accounts.models import Membership
 from puncta.consent.gate import treatment_gate
+from puncta.consent.selectors import ConsentStatus, consent_statuses
 from puncta.devices.models import CartridgeLot, Device, DeviceKind
 from puncta.patients.models import Patient
 from puncta.plans.checks import patient_facts, restrictions_for
@@ -151,7 +152,8 @@ def _session(facts: Facts, patient: rules.Patient, zones: list[dict[str, Any]],
 def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
     out: list[dict[str, Any]] = []
     zones = content.get("zones", [])
-    for problem in treatment_gate(facts.patient, facts.on):
+    statuses = consent_statuses(facts.patient)
+    for problem in treatment_gate(facts.patient, facts.on, statuses=statuses):
         out.append(_finding(f"gate.{problem.code}", "refuse", problem.text, "precheck",
                             rule="consent.gate", source="Puncta treatment gate",
                             params=dict(problem.params) or None))
@@ -219,6 +221,7 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
                     item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
                     out.append(item)
     out += lot_findings(facts)
+    out += consent_findings(content, statuses)
     verdict = rules.verdict_of_severities(f["severity"] for f in out)
     depths = [float(z["depth_mm"]) for z in zones]
     return Evaluation(verdict, out, version, supervision_required,
@@ -250,4 +253,32 @@ def lot_findings(facts: Facts) -> list[dict[str, Any]]:
     if lot.quantity_left <= 0:
         out.append(_finding("lot.empty", "refuse", _("Lot %(lot)s has no cartridges left."),
                             "lot", rule="devices.lot", params={"lot": lot.lot_number}))
+    return out
+
+
+# What a chart records → the consent it needs on file (the microneedling consent itself is
+# the treatment gate's). A documented reason turns the refusal into a physician's review.
+CONSENT_NEEDED = (
+    ("numbing", "numbing", "numbing-product",
+     _("Numbing cream is charted but no current consent to topical anaesthetic is on file. "
+       "Record the consent, or give the reason in 'Consent exception'.")),
+    ("photography", "photos_taken", "photos",
+     _("Photographs are charted but no current consent to photography is on file. Record "
+       "the consent, or give the reason in 'Consent exception'.")),
+)
+
+
+def consent_findings(content: dict[str, Any], statuses: list[ConsentStatus]
+                     ) -> list[dict[str, Any]]:
+    state = {s.procedure: s.state for s in statuses}
+    reason = str(content.get("consent_exception") or "").strip()
+    out = []
+    for procedure, key, ui, message in CONSENT_NEEDED:
+        value = content.get(key)
+        used = value.get("used") if isinstance(value, dict) else bool(value)
+        if used and state.get(procedure) != "current":
+            out.append(_finding(f"consent.{procedure}_missing", "review" if reason else "refuse",
+                                message, ui, rule="consent.scope",
+                                source="Puncta consent policy: each charted element needs its "
+                                       "consent on file"))
     return out

@@ -49,6 +49,8 @@ EMPTY: dict[str, Any] = {
     "topicals": "",
     "duration_min": None,
     "notes": "",
+    # Why the session went ahead without a consent the chart needs (numbing, photographs).
+    "consent_exception": "",
 }
 
 
@@ -143,6 +145,7 @@ def from_post(post: Mapping[str, Any]) -> dict[str, Any]:
         "topicals": post.get("topicals", ""),
         "duration_min": post.get("duration_min", ""),
         "notes": post.get("notes", ""),
+        "consent_exception": post.get("consent_exception", ""),
     }
 
 
@@ -176,6 +179,8 @@ def clean(raw: Mapping[str, Any], previous: Mapping[str, Any] | None = None
     out["cleansing"] = _text(raw.get("cleansing"), "cleansing", errors)
     out["topicals"] = _text(raw.get("topicals"), "topicals", errors)
     out["notes"] = _text(raw.get("notes"), "notes", errors)
+    out["consent_exception"] = _text(raw.get("consent_exception"), "consent_exception",
+                                     errors)
 
     dur = raw.get("duration_min")
     if dur in (None, ""):

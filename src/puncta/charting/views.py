@@ -34,7 +34,8 @@ FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "d
                 "zones", "general", "cleansing", "topicals", "notes", "duration",
                 "numbing-product", "numbing-concentration", "numbing-amount_g",
                 "numbing-area_cm2", "numbing-occluded", "numbing-applied_at",
-                "numbing-removed_at", "numbing-adult", "numbing-broken_skin")
+                "numbing-removed_at", "numbing-adult", "numbing-broken_skin", "photos",
+                "consent_exception")
 RANK = {"refuse": 3, "review": 2, "note": 1}
 
 
@@ -214,6 +215,19 @@ def _locked(request: HttpRequest, chart: Chart) -> HttpResponse:
         "ae_form": _ae_choices(),
     })
     return render(request, "charting/locked.html", ctx)
+
+
+@clinic_view("procedure.supervise")
+@require_POST
+def attest(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        services.chart_attest_supervision(actor=actor_from_request(request), chart=chart)
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Supervision attested."))
+    return redirect("charting:chart", pk=chart.pk)
 
 
 @clinic_view("chart.cosign")

@@ -19,6 +19,7 @@ from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics import clock
 from puncta.clinics.models import Location, Room
+from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
@@ -210,6 +211,9 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
         "messages_log": appt.messages.all()[:50],
+        # Consent withdrawn or screening lapsed since booking: shown before the day comes.
+        "gate": treatment_gate(appt.patient, clock.local_date(appt.location, appt.start))
+        if appt.status == Status.BOOKED else [],
     })
 
 
