@@ -30,13 +30,17 @@ TODAY_QUESTIONS = [
     ("cold_sore", "active_herpes", _lazy("Cold sore (active herpes) today")),
     ("infection", "active_infection", _lazy("Skin or other infection today")),
     ("pregnancy", "pregnant", _lazy("Pregnant or possibly pregnant")),
+    # Recorded without a zone, so the rules refuse every treated zone (conservative).
+    ("sunburn", "sunburn", _lazy("Sunburn on the area to be treated")),
+    ("irritated", "open_wound",
+     _lazy("Irritated, broken or inflamed skin on the area to be treated")),
 ]
 MAX_TEXT = 2000
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 EMPTY: dict[str, Any] = {
     "today": {"answered": False, "cold_sore": False, "infection": False, "pregnancy": False,
-              "new_medication": "", "medication_note": ""},
+              "sunburn": False, "irritated": False, "new_medication": "", "medication_note": ""},
     "photos_taken": False,
     "cleansing": "",
     "numbing": {"used": False, "product": "", "concentration": "", "amount_g": "",

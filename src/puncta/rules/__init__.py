@@ -4,6 +4,7 @@ Never raises for a clinical "no" (that is a `Decision`); raises `RulesInputError
 malformed input only. Time is always passed in.
 """
 
+from .checkin import CheckIn, checkin
 from .codes import codes
 from .course import plan_course, session_windows
 from .data import ENGINE_VERSION, RULES_VERSION
@@ -11,7 +12,15 @@ from .dates import is_adult
 from .density import puncture_density
 from .device import LicenceState, licence_state
 from .findings import decide, verdict_of, verdict_of_severities
-from .jurisdictions import min_device_class
+from .jurisdictions import (
+    AgeOfMajority,
+    ConsentAge,
+    age_of_majority,
+    consent_age,
+    guardian_required,
+    guardian_role,
+    min_device_class,
+)
 from .layers import layer_reached
 from .model import (
     DEFAULT_SETTINGS,
@@ -67,7 +76,10 @@ __all__ = [
     "RULES_VERSION",
     "SEVERITY_RANK",
     "AftercareItem",
+    "AgeOfMajority",
+    "CheckIn",
     "Condition",
+    "ConsentAge",
     "Course",
     "DayRange",
     "Decision",
@@ -97,12 +109,17 @@ __all__ = [
     "ZoneResult",
     "ZoneTreatment",
     "aftercare",
+    "age_of_majority",
     "check_numbing",
     "check_plan",
     "check_session",
+    "checkin",
     "codes",
+    "consent_age",
     "decide",
     "downtime",
+    "guardian_required",
+    "guardian_role",
     "is_adult",
     "layer_reached",
     "licence_state",
