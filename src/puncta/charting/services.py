@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta import facts as records
@@ -34,7 +34,6 @@ from . import forms
 from .checks import Evaluation, Facts, evaluate
 from .models import AdverseEvent, AEPhase, AEStatus, Amendment, Chart, ChartStatus
 
-CHECKIN_AFTER = dt.timedelta(days=2)
 OVERDUE_AFTER = dt.timedelta(hours=72)
 
 
@@ -562,16 +561,13 @@ def aftercare_sheet(chart: Chart, max_depth: float | None) -> dict[str, Any] | N
     }
 
 
-def checkin_text(chart: Chart) -> tuple[str, str]:
-    sheet = chart.aftercare or {}
-    down = sheet.get("downtime", {"min": 2, "max": 3})
-    return (_("How is your skin after your session?"),
-            _("Hello %(name)s,\n\nHow is your skin healing after your microneedling session "
-              "on %(on)s? Redness and dryness are expected for %(min)s to %(max)s days. Call "
-              "%(clinic)s if you notice increasing pain, swelling, pus, fever, blisters or a "
-              "cold sore.\n") % {"name": chart.patient.given_name, "on": chart.on.isoformat(),
-                                 "min": down["min"], "max": down["max"],
-                                 "clinic": chart.patient.clinic.name})
+def checkin_text(chart: Chart, lang: str) -> tuple[str, str]:
+    """The rules' check-in (checkin.toml) for the depth actually used, in ``lang``."""
+    depth = (chart.aftercare or {}).get("max_depth_mm")
+    ci = rules.checkin(float(depth) if depth else None)
+    return ci.subject(lang), ci.body(lang, name=chart.patient.given_name,
+                                     when=chart.on.isoformat(),
+                                     where=chart.patient.clinic.name)
 
 
 def queue_checkin(chart: Chart) -> PatientMessage:
@@ -581,9 +577,8 @@ def queue_checkin(chart: Chart) -> PatientMessage:
         PatientMessage.objects.filter(appointment_id=chart.appointment_id, kind="checkin",
                                       status="queued").update(
             status="cancelled", reason="replaced by the chart's check-in")
-    when = (chart.signed_at or timezone.now()) + CHECKIN_AFTER
-    with translation.override(chart.patient.preferred_language):
-        subject, body = checkin_text(chart)
+    when = (chart.signed_at or clock.now()) + dt.timedelta(hours=rules.checkin().after_hours)
+    subject, body = checkin_text(chart, chart.patient.preferred_language)
     msg = PatientMessage.objects.create(
         patient=chart.patient, appointment_id=chart.appointment_id, kind="checkin",
         subject=subject, body=body, status="queued", send_after=when)

@@ -107,7 +107,8 @@ def _common(
     jur = jurisdiction(jurisdiction_code)
     findings: list[Finding] = []
     findings += screening_findings(patient, on=on, settings=settings,
-                                   zones=[zt.zone for zt in zones])
+                                   zones=[zt.zone for zt in zones],
+                                   jurisdiction=jurisdiction_code)
     findings += check_interval(on, previous, indication, severity, [zt.zone for zt in zones])
     findings += check_labelling(patient, age_on(patient.birth_date, on), zones, indication, jur)
     findings += check_restrictions(restrictions, on, zones)

@@ -40,7 +40,6 @@ from puncta.charting.models import (
     ChartStatus,
 )
 from puncta.charting.services import (
-    CHECKIN_AFTER,
     aftercare_sheet,
     checkin_text,
     sha256_of,
@@ -709,6 +708,7 @@ class Out:
         clinic = net.clinic
         locs = {loc.pk: loc for loc in net.locations}
         chart_of = {appt.pk: ch for ch, appt in charts}
+        checkin_after = dt.timedelta(hours=rules.checkin().after_hours)
         msgs: list[PatientMessage] = []
         for a, c, _slot, _clerk in self.appointments:
             p = c.row.patient
@@ -737,7 +737,7 @@ class Out:
                     continue
                 add(f"reminder_{hours}h", when, delivered if when < now else "queued",
                     why if when < now else "")
-            checkin_at = a.end + CHECKIN_AFTER
+            checkin_at = a.end + checkin_after
             if a.status == Status.BOOKED:
                 add("checkin", checkin_at, "queued")
                 sessions = c.plan.course["sessions"]
@@ -753,9 +753,8 @@ class Out:
                 chart = chart_of.get(a.pk)
                 if chart is not None:
                     chart.patient = p
-                    with translation.override(lang):
-                        sb = checkin_text(chart)
-                    when = chart.signed_at + CHECKIN_AFTER
+                    sb = checkin_text(chart, lang)
+                    when = chart.signed_at + checkin_after
                     add("checkin", when, delivered if when < now else "queued",
                         why if when < now else "", sb)
         fastdb.insert(PatientMessage, msgs)

@@ -202,7 +202,8 @@ def screening_run(*, actor: Actor, intake: IntakeResponse,
         birth_date=patient.date_of_birth, phototype=patient.phototype, answers=intake.answers,
         on=on,
     )
-    decision = rules.screen(subject, on=on, settings=facts.settings(clinic))
+    decision = rules.screen(subject, on=on, settings=facts.settings(clinic),
+                            jurisdiction=clinic.jurisdiction)
     findings = []
     for f in decision.findings:
         item = f.to_dict()
