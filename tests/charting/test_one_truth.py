@@ -180,3 +180,48 @@ def test_physician_conditions_apply_at_plan_and_chart(personas, session):
     page = client_for(personas.nurse).get(
         reverse("web:patient_detail", args=[patient.pk])).content.decode()
     assert "data-restrictions" in page and "1.0" in page
+
+
+# --- a minor needs a guardian's consent (the jurisdiction's age of consent) -------------
+
+
+def test_minor_needs_a_guardians_consent_before_the_gate_opens(personas, clinic_ready):
+    from puncta.consent import services as consent_services
+    from puncta.consent.gate import treatment_gate
+    from puncta.consent.models import ConsentTemplate
+
+    from ..scheduling.conftest import ready_patient
+
+    personas.clinic.jurisdiction = "CA-ON"  # age of consent 18
+    personas.clinic.save()
+    minor = ready_patient(personas, consents=(), date_of_birth=dt.date(2010, 5, 1))
+    template = ConsentTemplate.objects.get(clinic=personas.clinic, procedure="microneedling",
+                                           language="en", version=1)
+    strokes = "[[[1, 1], [5, 5], [9, 9], [20, 4], [30, 8]]]"
+    with pytest.raises(consent_services.ConsentError) as exc:
+        consent_services.consent_sign(actor=actor_of(personas.nurse), patient=minor,
+                                      template=template, signer_name="Minor Self",
+                                      understood=True, strokes_json=strokes)
+    assert exc.value.field == "relationship"
+    with pytest.raises(consent_services.ConsentError):
+        consent_services.consent_sign(actor=actor_of(personas.nurse), patient=minor,
+                                      template=template, signer_name="X", relationship="aunt",
+                                      understood=True, strokes_json=strokes)
+    consent = consent_services.consent_sign(
+        actor=actor_of(personas.nurse), patient=minor, template=template,
+        signer_name="Parent Name", relationship="parent", understood=True,
+        strokes_json=strokes)
+    assert (consent.signer_name, consent.signer_relationship) == ("Parent Name", "parent")
+    codes = {p.code for p in treatment_gate(minor, DAY)}
+    assert not {c for c in codes if c.startswith("consent.")}
+
+
+def test_birth_date_corrected_to_a_minor_closes_the_gate(personas, session):
+    from puncta.consent.gate import treatment_gate
+
+    patient = session["patient"]
+    assert "consent.guardian_required" not in {p.code for p in treatment_gate(patient, DAY)}
+    patient_update(actor=actor_of(personas.front_desk), patient=patient,
+                   date_of_birth=dt.date(2011, 1, 1))
+    patient.refresh_from_db()
+    assert "consent.guardian_required" in {p.code for p in treatment_gate(patient, DAY)}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from puncta import rules
 from puncta.patients.intake.selectors import screening_current
 from puncta.patients.models import Patient, ReviewDecision, ScreeningResult
 
@@ -88,4 +89,13 @@ def treatment_gate(patient: Patient, on: dt.date, *, screening: Any = _UNSET,
     if status.state in messages:
         problems.append(GateProblem(f"consent.{status.state}", messages[status.state],
                                     consent_url))
+    elif status.consent is not None and not status.consent.signer_relationship and \
+            rules.guardian_required(patient.date_of_birth, on, patient.clinic.jurisdiction):
+        # A minor (by the jurisdiction's age of consent) signed alone, or the birth date was
+        # corrected after signing: a parent or guardian must consent.
+        problems.append(GateProblem(
+            "consent.guardian_required", _(
+                "The patient is under %(age)s, the age of consent here: a parent or guardian "
+                "must sign the consent to microneedling."), consent_url,
+            (("age", str(rules.consent_age(patient.clinic.jurisdiction).age)),)))
     return problems
