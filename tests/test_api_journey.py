@@ -74,13 +74,15 @@ def test_whole_journey_through_the_api(personas, clinic_ready, clock):  # noqa: 
                       {"decision": "approved", "note": "Small keloid in 2010, none since."})
     assert reviewed["decision"] == "approved"
 
-    # Nurse: the consent, signed on screen on the current French document.
-    [template] = nurse("get", "/consent-templates",
-                       {"procedure": "microneedling", "language": "fr"})["items"]
-    consent = nurse("post", f"/patients/{pid}/consents", {
-        "template_id": template["id"], "signer_name": "Élodie Marchand", "understood": True,
-        "strokes": STROKES}, status=201)
-    assert consent["method"] == "drawn" and len(consent["document_sha256"]) == 64
+    # Nurse: the consents (treatment, numbing, photographs), signed on screen on the
+    # current French documents.
+    templates = nurse("get", "/consent-templates", {"language": "fr"})["items"]
+    assert {t["procedure"] for t in templates} == {"microneedling", "numbing", "photography"}
+    for template in templates:
+        consent = nurse("post", f"/patients/{pid}/consents", {
+            "template_id": template["id"], "signer_name": "Élodie Marchand",
+            "understood": True, "strokes": STROKES}, status=201)
+        assert consent["method"] == "drawn" and len(consent["document_sha256"]) == 64
     assert nurse("get", f"/patients/{pid}/readiness")["ready"] is True
 
     # Physician: the plan (approved when the rules ask for it).
@@ -114,8 +116,8 @@ def test_whole_journey_through_the_api(personas, clinic_ready, clock):  # noqa: 
         "product_id": product["id"], "lot_number": "J-1", "expiry": "2028-01-01",
         "quantity": 10}, status=201)
 
-    # The day of the first session: the aesthetician charts and signs.
-    clock["at"] = dt.datetime.fromisoformat(first["start"]) - dt.timedelta(minutes=10)
+    # Right after the first session: the aesthetician charts and signs.
+    clock["at"] = dt.datetime.fromisoformat(first["end"]) + dt.timedelta(minutes=10)
     performer = aesthetician
     chart = performer("post", "/charts", {"appointment_id": first["id"]}, status=201)
     content = {
@@ -129,6 +131,8 @@ def test_whole_journey_through_the_api(personas, clinic_ready, clock):  # noqa: 
         "duration_min": 30}
     chart = performer("patch", f"/charts/{chart['id']}", {**content,
                                                          "version": chart["version"]})
+    # Physician: attests supervising the dermal session (their own token).
+    chart = doctor("post", f"/charts/{chart['id']}/attest-supervision")
     assert chart["verdict"] != "refuse", chart["findings"]
     chart = performer("post", f"/charts/{chart['id']}/sign", {"version": chart["version"]})
     assert chart["status"] == "pending_cosign"  # a dermal session by an aesthetician

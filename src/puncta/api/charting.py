@@ -188,10 +188,10 @@ def create_chart(request: ClinicRequest, payload: ChartCreate) -> Status:
 def update_chart(request: ClinicRequest, chart_id: int, payload: ChartUpdate) -> dict[str, Any]:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
-    data = payload.dict()
+    data = payload.dict(exclude_unset=True)  # merge: what is not sent is not changed
     version = data.pop("version")
     services.chart_save(actor=actor_from_request(request), chart=chart,
-                        expected_version=version, data=data)
+                        expected_version=version, data=data, partial=True)
     return _out(_fresh(request, chart_id))
 
 
@@ -201,6 +201,15 @@ def sign_chart(request: ClinicRequest, chart_id: int, payload: SignIn) -> dict[s
     chart = _fresh(request, chart_id)
     services.chart_sign(actor=actor_from_request(request), chart=chart,
                         expected_version=payload.version)
+    return _out(_fresh(request, chart_id))
+
+
+@router.post("/charts/{chart_id}/attest-supervision", response=ChartOut)
+def attest_supervision(request: ClinicRequest, chart_id: int) -> dict[str, Any]:
+    """The supervising physician, with their own token, attests supervising the session."""
+    require(request, "procedure.supervise")
+    chart = _fresh(request, chart_id)
+    services.chart_attest_supervision(actor=actor_from_request(request), chart=chart)
     return _out(_fresh(request, chart_id))
 
 

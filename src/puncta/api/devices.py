@@ -129,8 +129,8 @@ class TraceRow(Schema):
     drawn_by: str
 
 
-def _device_out(device: Device, on: dt.date) -> dict[str, Any]:
-    state = licence_state(device, on)
+def _device_out(device: Device, on: dt.date, jurisdiction: str) -> dict[str, Any]:
+    state = licence_state(device, on, jurisdiction)
     lic = device.licence
     return {
         **{f: getattr(device, f) for f in (
@@ -153,7 +153,8 @@ def list_devices(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any
     require(request, "device.view")
     today = clock.today(request.clinic)
     result = page(selectors.devices_of(request.clinic.pk), paging)
-    result["items"] = [_device_out(d, today) for d in result["items"]]
+    result["items"] = [_device_out(d, today, request.clinic.jurisdiction)
+                       for d in result["items"]]
     return result
 
 
@@ -251,7 +252,8 @@ def register_device(request: ClinicRequest, payload: DeviceIn) -> Status:
     require(request, "device.manage")
     device = device_register(actor=actor_from_request(request), clinic_id=request.clinic.pk,
                              **payload.dict())
-    return Status(201, _device_out(device, clock.today(request.clinic)))
+    return Status(201, _device_out(device, clock.today(request.clinic),
+                                   request.clinic.jurisdiction))
 
 
 @router.put("/{device_id}/licence", response=DeviceOut)
@@ -263,7 +265,7 @@ def link_licence(request: ClinicRequest, device_id: int, payload: LicenceIn) -> 
         actor=actor_from_request(request), clinic_id=request.clinic.pk,
         device=selectors.device_get(request.clinic.pk, device_id),
         licence={"authority": payload.authority, "number": payload.number})
-    return _device_out(device, clock.today(request.clinic))
+    return _device_out(device, clock.today(request.clinic), request.clinic.jurisdiction)
 
 
 @router.get("/products", response=Page[ProductOut])
@@ -285,4 +287,4 @@ def add_product(request: ClinicRequest, payload: ProductIn) -> Status:
 def read_device(request: ClinicRequest, device_id: int) -> dict[str, Any]:
     require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
-                       clock.today(request.clinic))
+                       clock.today(request.clinic), request.clinic.jurisdiction)

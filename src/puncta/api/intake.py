@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from ninja import Query, Router, Schema
@@ -54,12 +55,17 @@ class ScreeningOut(Schema):
     decision_note: str
     decision_conditions: str
     decided_at: dt.datetime | None
+    restrictions: dict[str, Any]
 
 
 class ReviewIn(Schema):
     decision: str = Field(max_length=20)
     note: str = Field(max_length=4000)
     conditions: str = Field("", max_length=2000)
+    # Structured conditions the rules apply at plan, booking and charting.
+    earliest_start: Day | None = None
+    max_depth_mm: Decimal | None = Field(None, gt=0, le=3, decimal_places=2)
+    avoid_zones: list[str] = Field(default_factory=list, max_length=40)
 
 
 class GateProblem(Schema):
@@ -84,7 +90,8 @@ def _screening_out(s: Any) -> dict[str, Any]:
             "rules_version": s.rules_version, "screened_on": s.screened_on,
             "valid_until": s.valid_until, "superseded": s.superseded_at is not None,
             "decision": s.decision, "decision_note": s.decision_note,
-            "decision_conditions": s.decision_conditions, "decided_at": s.decided_at}
+            "decision_conditions": s.decision_conditions, "decided_at": s.decided_at,
+            "restrictions": s.restrictions_data}
 
 
 @router.get("/questionnaires/current", response=dict[str, Any])
@@ -138,7 +145,10 @@ def review(request: ClinicRequest, screening_id: int, payload: ReviewIn) -> Any:
     screening = selectors.screening_get(request.clinic.pk, screening_id)
     s = services.screening_review(actor=actor_from_request(request), screening=screening,
                                   decision=payload.decision, note=payload.note,
-                                  conditions=payload.conditions)
+                                  conditions=payload.conditions,
+                                  earliest_start=payload.earliest_start,
+                                  max_depth_mm=payload.max_depth_mm,
+                                  avoid_zones=payload.avoid_zones)
     return _screening_out(s)
 
 
@@ -148,6 +158,7 @@ def readiness(request: ClinicRequest, patient_id: int, on: Day | None = None
     """May this patient be booked or treated on a date? Every missing piece, with a link."""
     require(request, "patient.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
+
     problems = treatment_gate(patient, on or clock.today(request.clinic))
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
            data={"via": "api", "what": "readiness"})

@@ -11,7 +11,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta.audit.models import Action
@@ -248,7 +247,7 @@ def lot_receive(
         lot = CartridgeLot(
             clinic_id=product.clinic_id, product=product, lot_number=lot_number.strip(),
             expiry=expiry, quantity_received=quantity, quantity_left=quantity,
-            received_on=received_on or timezone.localdate(), received_by=actor.user,
+            received_on=received_on or clock.today(product.clinic), received_by=actor.user,
         )
         if CartridgeLot.objects.filter(product=product, lot_number=lot.lot_number).exists():
             raise ValidationError({"lot_number": [_(

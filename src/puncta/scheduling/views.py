@@ -16,11 +16,14 @@ from django.views.decorators.http import require_http_methods
 from puncta.accounts.access import clinic_view
 from puncta.accounts.http import ClinicRequest
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import roles_with
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics import clock
 from puncta.clinics.bounds import day_in_range
 from puncta.clinics.errors import DomainError
 from puncta.clinics.models import Location, Room
+from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
@@ -141,9 +144,9 @@ def calendar_view(request: ClinicRequest) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = clock.today(request.clinic)
     if not day_in_range(day):
-        day = timezone.localdate()  # year 1 or 9999: show this week rather than overflow
+        day = clock.today(request.clinic)  # year 1 or 9999: show this week, not overflow
     if view == "week":
         first = day - dt.timedelta(days=day.weekday())
         days = [first + dt.timedelta(days=i) for i in range(7)]
@@ -214,6 +217,10 @@ def appointment_view(request: ClinicRequest, appointment_id: int) -> HttpRespons
         "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
         "messages_log": appt.messages.all()[:50],
+        "supervisor_roles": roles_with("procedure.supervise"),
+        # Consent withdrawn or screening lapsed since booking: shown before the day comes.
+        "gate": treatment_gate(appt.patient, clock.local_date(appt.location, appt.start))
+        if appt.status == Status.BOOKED else [],
     })
 
 
