@@ -69,6 +69,9 @@ def sign(request: HttpRequest, pk: int, procedure: str) -> HttpResponse:
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("consent:patient", pk=patient.pk)
+    else:
+        record(actor_from_request(request), Action.READ, template, patient_id=patient.pk,
+               data={"page": "consent-sign"})
     return render(request, "consent/sign.html", {
         "patient": patient, "template": template, "language": language,
         "text": services.render_document(template, patient), "errors": errors,
