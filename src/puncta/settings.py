@@ -288,6 +288,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PUNCTA_LOG_LEVEL", "WARNING")},
 }
 
+# Rate limits, counted in the database so every worker shares them ("COUNT/SECONDS" per
+# client address): failed API token attempts, and the public intake link pages (all
+# requests, and unknown or used links, which is what guessing looks like).
+def _rate(name: str, default: str) -> tuple[int, int]:
+    raw = os.environ.get(name) or default
+    try:
+        count, seconds = (int(part) for part in raw.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not COUNT/SECONDS (e.g. 20/300).") \
+            from None
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r}: both numbers must be positive.")
+    return count, seconds
+
+
+PUNCTA_TOKEN_FAILURE_RATE = _rate("PUNCTA_TOKEN_FAILURE_RATE", "20/300")
+PUNCTA_INTAKE_RATE = _rate("PUNCTA_INTAKE_RATE", "120/60")
+PUNCTA_INTAKE_BAD_LINK_RATE = _rate("PUNCTA_INTAKE_BAD_LINK_RATE", "10/900")
+
 # Count SQL queries per request and expose them in a response header (bench mode only).
 PUNCTA_BENCH = _env_bool("PUNCTA_BENCH", False)
 if PUNCTA_BENCH:

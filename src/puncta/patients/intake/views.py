@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from puncta.accounts import ratelimit
 from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
@@ -83,8 +84,16 @@ def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
     if membership is not None and not has_perm(membership.role, "intake.answers"):
         # Staff who may not read health answers cannot read them through a patient's link.
         raise PermissionDenied
+    who = client_ip(request) or "unknown"
+    every = ratelimit.limit_from("intake-link", settings.PUNCTA_INTAKE_RATE)
+    bad = ratelimit.limit_from("intake-bad-link", settings.PUNCTA_INTAKE_BAD_LINK_RATE)
+    if not ratelimit.hit(every, who):
+        return ratelimit.refused(request, every)
+    if ratelimit.over(bad, who):
+        return ratelimit.refused(request, bad)
     link = services.intake_link_resolve(token)
     if link is None:
+        ratelimit.hit(bad, who)
         # Nothing about the patient is shown for an unknown, used or expired link.
         return render(request, "patients/intake_unavailable.html", status=410)
     response = link.response
