@@ -39,7 +39,8 @@ ROLES = ("physician", "nurse", "nurse_practitioner", "aesthetician", "front_desk
 # URL name -> how to fill its parameters from the world (keys of ``world``); None: a page
 # that takes no ids. Every named route must be listed here.
 WEB_KWARGS: dict[str, dict[str, str] | None] = {
-    "login": None, "logout": None,
+    "login": None, "logout": None, "mfa_enrol": None, "mfa_verify": None,
+    "mfa_recovery_codes": None, "mfa_reset": None,
     "web:dashboard": None, "web:patient_list": None, "web:patient_create": None,
     "web:patient_detail": {"pk": "patient"}, "web:patient_edit": {"pk": "patient"},
     "web:audit_log": None, "web:switch_clinic": None, "web:set_language": None,

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "puncta.clinics",
@@ -104,12 +107,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "puncta.accounts.middleware.UserLanguageMiddleware",
     "puncta.accounts.middleware.ActiveClinicMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "puncta.accounts.middleware.MfaMiddleware",
     "puncta.accounts.middleware.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -193,6 +198,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-step sign-in (TOTP): the roles that must use it, comma-separated. Unset: the
+# physicians and clinic administrators in production, nobody otherwise (the demo
+# personas sign in with a password); set it empty to require it of nobody.
+_mfa_roles = os.environ.get("PUNCTA_MFA_REQUIRED_ROLES")
+PUNCTA_MFA_REQUIRED_ROLES: list[str] | None = (
+    None if _mfa_roles is None else [r.strip() for r in _mfa_roles.split(",") if r.strip()])
+OTP_TOTP_ISSUER = "Puncta"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:dashboard"

@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),
+    # Removing a member's two-step sign-in (a lost phone) is the administrator's.
+    "mfa.reset": frozenset({Role.CLINIC_ADMIN}),
     "procedure.perform": CLINICAL_ROLES,
     "procedure.supervise": frozenset({Role.PHYSICIAN}),
     # Devices: everyone may see the equipment and its licence; clinicians and the clinic
