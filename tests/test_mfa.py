@@ -68,7 +68,7 @@ def test_required_role_must_enrol_before_any_page(personas, settings):
     assert r.status_code == 302 and r["Location"].startswith("/account/mfa/?next=")
     # Roles not listed are not asked.
     assert signed_in(personas.nurse).get("/patients/").status_code == 200
-    device, _ = enrol(client, personas.physician.user)
+    enrol(client, personas.physician.user)
     assert client.get("/patients/").status_code == 200
     assert AuditEvent.objects.filter(object_type="accounts.user", action="update",
                                      data__enrolled=True).exists()

@@ -109,7 +109,8 @@ def walk_api_gets() -> list[str]:
 
 
 @pytest.fixture
-def world(personas, clinic_ready, django_capture_on_commit_callbacks) -> dict[str, Any]:
+def world(personas, clinic_ready,  # noqa: F811
+          django_capture_on_commit_callbacks) -> dict[str, Any]:
     """One of every object, all about one patient with a distinctive name and answers."""
     device = clinic_ready["device"]
     patient = ready_patient(personas, given_name="Wilhelmina", family_name="Walkerley")

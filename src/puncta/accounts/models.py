@@ -153,3 +153,6 @@ class RateCounter(models.Model):
             models.UniqueConstraint(fields=["key", "window"], name="rate_counter_unique"),
         ]
         indexes = [models.Index(fields=["window"], name="rate_counter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window}: {self.count}"

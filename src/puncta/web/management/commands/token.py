@@ -64,9 +64,9 @@ class Command(BaseCommand):
             return
         for r in rows:
             used = r["last_used_at"] or "never used"
-            self.stdout.write(f"{r['id']:>5}  {r['prefix']}…  {r['user']:<16} clinic {r['clinic']:<4}"
-                              f" {r['state']:<8} expires {r['expires_at'][:16]}  last used "
-                              f"{used[:16]}  {r['name']}")
+            self.stdout.write(f"{r['id']:>5}  {r['prefix']}…  {r['user']:<16} "
+                              f"clinic {r['clinic']:<4} {r['state']:<8} expires "
+                              f"{r['expires_at'][:16]}  last used {used[:16]}  {r['name']}")
 
     def _revoke(self, actor: Actor, o: dict[str, Any]) -> None:
         if bool(o["target"]) == bool(o["user"]):
