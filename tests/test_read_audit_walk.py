@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from puncta.accounts.models import ApiToken
 from puncta.api.urls import api
@@ -30,6 +30,14 @@ from .conftest import client_for
 from .scheduling.conftest import acne_plan, actor_of, clinic_ready, ready_patient  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """The public intake page speaks the patient's language for the rest of the thread;
+    later tests expect the default."""
+    yield
+    translation.activate("en")
 
 HEALTH_MARK = "Zqx-health-answer-marker"  # a free-text health answer, unique in the page
 READ_ACTIONS = {Action.READ, Action.LIST, Action.EXPORT}

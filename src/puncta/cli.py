@@ -17,6 +17,8 @@ Puncta commands:
   migrate                        create or update the database tables
   createuser USERNAME ...        add a user to a clinic with a role
   token create USERNAME ...      issue an API token for a user's clinic membership
+  token list|revoke ...          list tokens; revoke TOKEN_ID or --user USERNAME
+  mfa status|reset USERNAME      two-step sign-in: who has it; reset a lost authenticator
   audit verify                   check the audit log's hash chain
   devices import-mdall FILE...   import Health Canada MDALL licence/device/company JSON
   devices verify --licence N     is a licence active and Class II+ (JSON; exit 3 if unknown)

@@ -50,7 +50,7 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique"),
             # Only a physician can be the clinic's medical director.
             models.CheckConstraint(
-                condition=models.Q(is_medical_director=False) | models.Q(role="physician"),
+                condition=models.Q(is_medical_director=False) | models.Q(role=Role.PHYSICIAN.value),
                 name="medical_director_is_physician",
             ),
         ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from puncta import rules
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import Role
 from puncta.consent.gate import treatment_gate
 from puncta.devices.models import CartridgeLot, Device, DeviceKind
 from puncta.devices.selectors import device_rules_facts
@@ -145,7 +146,8 @@ def _session(facts: Facts, patient: dict[str, Any], zones: list[dict[str, Any]],
         "severity": facts.severity or None,
         "patient": patient,
         "practitioner": {"role": facts.practitioner.role if facts.practitioner else
-                         "front_desk", "supervising_physician": supervisor_facts(supervisor)},
+                         Role.FRONT_DESK.value,
+                         "supervising_physician": supervisor_facts(supervisor)},
         "device": device,
         "zones": [{"zone": z["zone"], "depth_mm": float(z["depth_mm"]),
                    "passes": z.get("passes")} for z in zones],

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from puncta import rules
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.devices.models import CartridgeLot, Device
@@ -83,11 +84,11 @@ def resolve(chart: Chart, refs: dict[str, Any], errors: dict[str, str]) -> Facts
     supervisor = _member(clinic_id, refs.get("supervisor_id"))
     if refs.get("supervisor_id") is not None and supervisor is None:
         errors["supervisor"] = _("Choose a physician of this clinic.")
-    elif supervisor is not None and supervisor.role != "physician":
+    elif supervisor is not None and not has_perm(supervisor.role, "procedure.supervise"):
         errors["supervisor"] = _("The supervisor must be a physician.")
         supervisor = None
     elif (supervisor is not None and practitioner is not None and supervisor.pk ==
-          practitioner.pk and practitioner.role != "physician"):
+          practitioner.pk and not has_perm(practitioner.role, "procedure.supervise")):
         errors["supervisor"] = _("A practitioner cannot supervise their own session.")
         supervisor = None
     device = None
@@ -356,11 +357,11 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
 def can_cosign(actor: Actor, chart: Chart) -> bool:
     """The named supervising physician co-signs; a physician who performed the session
     themselves may co-sign it (as physician). No one supervises themselves otherwise."""
-    if actor.user is None or actor.role != "physician":
+    if actor.user is None or not has_perm(actor.role, "chart.cosign"):
         return False
     if chart.supervisor_id is not None:
         return chart.supervisor.user_id == actor.user.pk
-    return chart.practitioner.role == "physician" and chart.practitioner.user_id == \
+    return has_perm(chart.practitioner.role, "chart.cosign") and chart.practitioner.user_id == \
         actor.user.pk
 
 
@@ -401,8 +402,7 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
     reason = reason.strip()
     if not reason:
         raise ChartError("reason", _("Give the reason for the amendment."), code="reason")
-    if actor.role not in ("physician", "nurse_practitioner", "registered_nurse",
-                          "medical_aesthetician"):
+    if not has_perm(actor.role, "chart.edit"):
         raise ChartError("status", _("Only a clinician can amend a chart."), code="role")
     with transaction.atomic():
         locked = Chart.objects.select_for_update(of=("self",)).select_related(
@@ -411,7 +411,8 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
         if locked.status == ChartStatus.DRAFT:
             raise ChartError("status", _("A draft is edited, not amended."), code="draft")
         if actor.user.pk not in (locked.practitioner.user_id, getattr(
-                locked.supervisor, "user_id", None)) and actor.role != "physician":
+                locked.supervisor, "user_id", None)) and not has_perm(actor.role,
+                                                                      "chart.amend_any"):
             raise ChartError("status", _(
                 "Only the practitioner, the supervising physician or a physician can amend "
                 "this chart."), code="not_allowed")

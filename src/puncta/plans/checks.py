@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from puncta import rules
+from puncta.accounts.roles import Role
 from puncta.patients.intake.answers import to_rules_patient
 from puncta.patients.intake.selectors import intake_submitted
 from puncta.patients.models import Patient
@@ -48,7 +49,7 @@ def check_plan(*, patient: Patient, indication: str, severity: str, on: dt.date,
         "indication": indication,
         "severity": severity,
         "patient": patient_facts(patient, on),
-        "practitioner": {"role": "physician", "supervising_physician": None},
+        "practitioner": {"role": Role.PHYSICIAN.value, "supervising_physician": None},
         "device": {"intended_use": "professional", "max_depth_mm": max(deepest, 0.25),
                    "licence": {"authority": authority_for(patient.clinic.jurisdiction),
                                "number": "plan-check", "class": 2, "status": "active"}},

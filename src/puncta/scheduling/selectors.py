@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import roles_with
 from puncta.clinics.models import Location
 from puncta.plans.models import TreatmentPlan
 
@@ -23,8 +24,8 @@ RELATED = ("patient", "practitioner__user", "supervisor__user", "room", "device"
 def clinicians(clinic_id: int) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(
         clinic_id=clinic_id, is_active=True,
-        role__in=["physician", "nurse_practitioner", "registered_nurse",
-                  "medical_aesthetician"]).order_by("user__last_name", "user__first_name")
+        role__in=roles_with("procedure.perform")).order_by("user__last_name",
+                                                           "user__first_name")
 
 
 def appointment_get(clinic_id: int, appointment_id: int) -> Appointment:

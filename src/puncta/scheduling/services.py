@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.clinics.models import Room
@@ -93,7 +94,8 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     earliest, latest = _window(plan, req.number, siblings)
     outside = not earliest <= day <= latest
     if outside:
-        if not req.override_reason.strip() or actor.role != "physician":
+        if not req.override_reason.strip() or not has_perm(actor.role,
+                                                            "appointment.override_window"):
             refusals.append(Refusal("window.outside", _(
                 "Session %(n)s must be between %(a)s and %(b)s; outside its window it needs a "
                 "physician's override with a reason.") % {
@@ -111,7 +113,7 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     for f in decision.findings:
         if f.severity == "refuse":
             refusals.append(Refusal(f.code, f.message))
-    if req.supervisor is not None and req.supervisor.role != "physician":
+    if req.supervisor is not None and not has_perm(req.supervisor.role, "procedure.supervise"):
         refusals.append(Refusal("supervision.not_physician", _(
             "The supervisor must be a physician.")))
     if req.supervisor is not None and req.supervisor.pk == req.practitioner.pk:

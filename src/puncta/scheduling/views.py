@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from puncta.accounts.access import clinic_view
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import roles_with
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics.models import Location, Room
@@ -205,6 +206,7 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "local_start": appt.start.astimezone(tz), "local_treat": appt.treat_start.astimezone(tz),
         "local_end": appt.end.astimezone(tz),
         "practitioners": selectors.clinicians(request.clinic.pk),
+        "supervisor_roles": roles_with("procedure.supervise"),
         "rooms": Room.objects.filter(location=appt.location, is_active=True),
         "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
 from puncta import rules
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 
@@ -236,7 +237,7 @@ def screening_review(*, actor: Actor, screening: Screening, decision: str, note:
                      conditions: str = "") -> Screening:
     """A physician approves (with conditions) or declines a screening that needs review."""
     note = note.strip()
-    if actor.role != "physician":
+    if not has_perm(actor.role, "screening.review"):
         raise ReviewError(N_("Only a physician can decide on a screening."))
     if decision not in ReviewDecision.values:
         raise ReviewError(N_("Choose approve or decline."))
