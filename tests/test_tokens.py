@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from puncta.accounts.models import ApiToken, RateCounter
 from puncta.accounts.ratelimit import Limit, hit
@@ -20,14 +20,6 @@ from puncta.patients.intake import services as intake_services
 from .scheduling.conftest import actor_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards():
-    """The public intake page speaks the patient's language for the rest of the thread;
-    later tests expect the default."""
-    yield
-    translation.activate("en")
 
 
 def _create(capsys, personas, *extra: str) -> str:
