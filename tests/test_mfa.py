@@ -172,3 +172,26 @@ def test_axes_lockout_still_works(personas, settings):
         client.post("/login/", {"username": user.username, "password": "wrong"})
     locked = client.post("/login/", {"username": user.username, "password": PASSWORD})
     assert locked.status_code in (403, 429)
+
+
+def test_unknown_required_role_is_a_configuration_error(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.PUNCTA_MFA_REQUIRED_ROLES = ["physican"]
+    with pytest.raises(ImproperlyConfigured, match="physican"):
+        mfa.required_roles()
+
+
+def test_bad_mfa_roles_env_stops_the_cli_with_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "puncta", "audit", "verify"], capture_output=True, text=True,
+        timeout=120, env={**os.environ, "PUNCTA_MFA_REQUIRED_ROLES": "wizard",
+                          "PUNCTA_MODE": "dev", "PUNCTA_DATA_DIR": str(tmp_path),
+                          "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "PUNCTA_MFA_REQUIRED_ROLES" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
