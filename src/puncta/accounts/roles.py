@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Scheduling: the front desk books; everyone in the clinic sees the calendar.
     "appointment.view": _ALL,
     "appointment.book": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    # Booking a session outside its course window is a clinical decision.
+    "appointment.override": frozenset({Role.PHYSICIAN}),
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),
@@ -58,8 +60,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "mfa.reset": frozenset({Role.CLINIC_ADMIN}),
     "procedure.perform": CLINICAL_ROLES,
     "procedure.supervise": frozenset({Role.PHYSICIAN}),
-    # Booking a session outside its window needs a physician's override, with a reason.
-    "appointment.override_window": frozenset({Role.PHYSICIAN}),
     # Devices: everyone may see the equipment and its licence; clinicians and the clinic
     # administrator keep the register and receive stock; clinicians draw cartridges; a
     # recall trace names patients, so only those who write recall letters see it.
@@ -73,19 +73,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "chart.view": CLINICAL_ROLES,
     "chart.edit": CLINICAL_ROLES,
     "chart.cosign": frozenset({Role.PHYSICIAN}),
-    # Besides the practitioner and the supervisor, any physician may amend a signed chart.
-    "chart.amend_any": frozenset({Role.PHYSICIAN}),
     "adverse.record": CLINICAL_ROLES,
     "adverse.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
 }
-
-
-def roles_with(perm: str) -> list[str]:
-    """The roles a permission is given to (for queries: ``role__in=roles_with(...)``)."""
-    return sorted(PERMISSIONS[perm])
 
 
 def has_perm(role: str | None, perm: str) -> bool:
     if role is None:
         return False
     return role in PERMISSIONS.get(perm, frozenset())
+
+
+def roles_with(perm: str) -> list[str]:
+    """The roles a permission allows, for a query (``role__in=roles_with(...)``)."""
+    return sorted(PERMISSIONS.get(perm, frozenset()))

@@ -96,8 +96,7 @@ def adverse_event_get(clinic_id: int, pk: Any) -> AdverseEvent:
 def clinic_choices(clinic_id: int) -> dict[str, Any]:
     members = list(Membership.objects.select_related("user").filter(
         clinic_id=clinic_id, is_active=True,
-        role__in=roles_with("procedure.perform")).order_by("user__last_name",
-                                                           "user__first_name"))
+        role__in=roles_with("procedure.perform")).order_by("user__last_name", "user__first_name"))
     return {
         "practitioners": members,
         "physicians": [m for m in members if has_perm(m.role, "procedure.supervise")],
