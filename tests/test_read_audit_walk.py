@@ -68,7 +68,7 @@ WEB_KWARGS: dict[str, dict[str, str] | None] = {
     "charting:home": None, "charting:queue": None,
     "charting:start": {"appointment_id": "appointment"},
     "charting:walk_in": {"patient_id": "patient"}, "charting:chart": {"pk": "chart"},
-    "charting:cosign": {"pk": "chart"}, "charting:amend": {"pk": "chart"},
+    "charting:cosign": {"pk": "chart"}, "charting:attest": {"pk": "chart"}, "charting:amend": {"pk": "chart"},
     "charting:aftercare": {"pk": "chart"}, "charting:aftercare_pdf": {"pk": "chart"},
     "charting:ae_add": {"pk": "chart"}, "charting:patient_course": {"patient_id": "patient"},
     "charting:ae_report": None, "charting:ae_detail": {"ae_id": "adverse_event"},
