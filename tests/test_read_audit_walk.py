@@ -42,7 +42,9 @@ HEALTH_MARK = "Zqx-health-answer-marker"  # a free-text health answer, unique in
 STRUCTURED_ANSWER = ("herpes_simplex_history", "History of herpes simplex")
 READ_ACTIONS = {Action.READ, Action.LIST, Action.EXPORT}
 ROLES = ("physician", "nurse", "nurse_practitioner", "aesthetician", "front_desk",
-         "clinic_admin", "other_clinic_user", "anonymous")
+         "clinic_admin", "other_clinic_user", "anonymous",
+         # Pages answer htmx requests with fragments, sometimes from another branch.
+         "physician+htmx", "front_desk+htmx")
 
 # URL name -> how to fill its parameters from the world (keys of ``world``); None: a page
 # that takes no ids. Every named route must be listed here.
@@ -185,6 +187,10 @@ def shows_patient(body: str, world: dict[str, Any]) -> str:
 def _client(personas, role: str) -> tuple[Client, dict[str, str]]:
     if role == "anonymous":
         return Client(), {}
+    if role.endswith("+htmx"):
+        client, headers = _client(personas, role.removesuffix("+htmx"))
+        client.defaults["HTTP_HX_REQUEST"] = "true"
+        return client, headers
     membership = getattr(personas, role)
     _, raw = ApiToken.issue(membership, "walk")
     return client_for(membership), {"Authorization": f"Bearer {raw}"}
