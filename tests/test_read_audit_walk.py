@@ -289,3 +289,15 @@ def test_front_desk_never_sees_health_answers(personas, world):
     assert client.get(f"/patients/{patient.pk}/intake/").status_code == 403
     r = client.get(f"/api/v1/patients/{patient.pk}/intake", headers=headers)
     assert r.status_code == 403 and r.json()["detail"]
+
+
+def test_front_desk_still_sends_the_link_and_sees_the_screening_state(personas, world):
+    patient = world["patient"]
+    client, _ = _client(personas, "front_desk")
+    page = client.get(f"/patients/{patient.pk}/").content.decode()
+    assert "Needs physician review" in page  # the state, not the answers
+    assert f"/patients/{patient.pk}/screening/" not in page
+    assert f"/patients/{patient.pk}/intake/\"" not in page  # no link to the answers
+    sent = client.post(f"/patients/{patient.pk}/intake/link/")
+    assert sent.status_code == 200 and "/intake/" in sent.content.decode()
+    assert HEALTH_MARK not in sent.content.decode()
