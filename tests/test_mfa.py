@@ -84,6 +84,8 @@ def test_sign_in_asks_the_code_and_refuses_a_wrong_one(personas):
     # Also for htmx requests (a redirect header, not a page inside a fragment).
     r = client.get("/patients/", headers={"HX-Request": "true"})
     assert r.status_code == 204 and r["HX-Redirect"].startswith("/account/mfa/verify/")
+    form = client.get("/account/mfa/verify/").content.decode()
+    assert 'aria-label="Main"' not in form  # no menu before the second step
     bad = client.post("/account/mfa/verify/", {"code": "000000", "next": "/patients/"})
     assert bad.status_code == 400 and "not right" in bad.content.decode()
     assert client.get("/patients/").status_code == 302

@@ -113,8 +113,7 @@ class MfaMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (user is None or not user.is_authenticated or user.is_verified()
-                or request.path.startswith(self.EXEMPT) or request.path == self.ENROL):
+        if user is None or not user.is_authenticated or user.is_verified():
             return self.get_response(request)
         state = request.session.get(mfa.STATE_KEY)
         if state is None:
@@ -122,10 +121,16 @@ class MfaMiddleware:
             request.session[mfa.STATE_KEY] = state
         membership = getattr(request, "membership", None)
         if state == "on":
-            return _to("mfa_verify", request)
-        if mfa.mfa_required(membership.role if membership else None):
-            return _to("mfa_enrol", request)
-        return self.get_response(request)
+            target = "mfa_verify"
+        elif mfa.mfa_required(membership.role if membership else None):
+            target = "mfa_enrol"
+        else:
+            return self.get_response(request)
+        # Signed in with the password only: the pages of the second step show no menu.
+        request.mfa_pending = True
+        if request.path.startswith(self.EXEMPT) or request.path == self.ENROL:
+            return self.get_response(request)
+        return _to(target, request)
 
 
 def _to(name: str, request: HttpRequest) -> HttpResponse:
