@@ -70,6 +70,7 @@ def test_minor_consent_is_signed_by_a_guardian(page, personas, clinic_ready, lan
         "button[type=submit]").click()
     expect(page.locator("#relationship-error")).to_be_visible()
     expect(page.locator("#relationship-error")).to_have_attribute("role", "alert")
+    expect(page.locator("#paper_relationship-error")).to_have_count(0)  # only where it was
     assert not Consent.objects.filter(patient=minor).exists()
     # Her mother signs, as parent.
     guardian.select_option("parent")

@@ -19,7 +19,7 @@ from puncta.plans.models import TreatmentPlan
 from .availability import day_bounds
 from .models import LIVE, Appointment, Kind, PatientMessage, Status
 
-RELATED = ("patient", "practitioner__user", "supervisor__user", "room", "device", "location",
+RELATED = ("patient__clinic", "practitioner__user", "supervisor__user", "room", "device", "location",
            "plan")
 
 
