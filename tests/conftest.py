@@ -100,11 +100,10 @@ def _audit_delete_trigger_lifted_for_flush(request):
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default():
-    """Each test starts in English: a request in French (or a test that activated it)
-    must not change the language the next test's messages are read in."""
+def _default_language_afterwards():
+    """A request in French (a French user, the patient's intake page) leaves French active
+    in the thread; tests that call code directly expect the default language."""
+    yield
     from django.utils import translation
 
     translation.activate("en")
-    yield
-    translation.deactivate()
