@@ -90,7 +90,8 @@ WEB_QUERY: dict[str, dict[str, str]] = {
 # API path parameter -> world key.
 API_PARAMS = {"patient_id": "patient", "device_id": "device", "lot_id": "lot",
               "plan_id": "plan", "chart_id": "chart", "appointment_id": "appointment",
-              "screening_id": "screening"}
+              "screening_id": "screening", "consent_id": "consent",
+              "event_id": "adverse_event"}
 API_QUERY: dict[str, dict[str, str]] = {
     "/api/v1/patients": {"q": "Wilhelmina"},
     "/api/v1/devices/licences/verify": {"licence": "99501"},
@@ -288,7 +289,7 @@ def test_front_desk_never_sees_health_answers(personas, world):
     patient = world["patient"]
     assert client.get(f"/patients/{patient.pk}/intake/").status_code == 403
     r = client.get(f"/api/v1/patients/{patient.pk}/intake", headers=headers)
-    assert r.status_code == 403 and r.json()["detail"]
+    assert r.status_code == 403 and r.json()["message"]
 
 
 def test_front_desk_still_sends_the_link_and_sees_the_screening_state(personas, world):

@@ -134,7 +134,7 @@ def test_failed_token_attempts_are_limited_with_json_429(personas, settings, cap
     blocked = _get("pct_wrong")
     assert blocked.status_code == 429
     assert blocked["Content-Type"].startswith("application/json")
-    assert "Too many failed token attempts" in blocked.json()["detail"]
+    assert "Too many failed token attempts" in blocked.json()["message"]
     # A valid token is not blocked by someone else's guessing.
     assert _get(raw).status_code == 200
 
