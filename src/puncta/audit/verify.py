@@ -72,8 +72,10 @@ def _walk(batch_size: int, anchor: Anchor) -> ChainReport:
             if problem:
                 return ChainReport(False, checked, event.id, problem, len(states))
             mark = marks.get(event.chain)
-            if (mark is not None and state.count == mark.count
-                    and (event.hash != mark.head or event.id != mark.last_id)):
+            # The signed event must sit at its signed position with its signed hash.
+            if mark is not None and (state.count == mark.count or event.id == mark.last_id) \
+                    and (event.hash, event.id, state.count) != (
+                        mark.head, mark.last_id, mark.count):
                 return ChainReport(
                     False, checked, event.id,
                     f"it is not event {mark.count} of chain {mark.chain} as signed by "
