@@ -1,0 +1,147 @@
+"""Audit set-up: the legacy global chain after the per-clinic split, the production key
+requirement, and the PostgreSQL application role that does not own the audit table."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from puncta.audit.checkpoints import write_checkpoint
+from puncta.audit.guards import after_migrate, setup_app_role
+from puncta.audit.models import GENESIS_HASH, LEGACY_CHAIN, AuditChainHead, AuditEvent
+from puncta.audit.services import SYSTEM, Actor, record
+from puncta.audit.verify import verify_chain
+
+from .factories import ClinicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _legacy_events(n: int) -> list[AuditEvent]:
+    """Events as the global chain wrote them before 0003 (one chain across clinics),
+    which the migration marks `legacy`, head row included."""
+    a, b = ClinicFactory(), ClinicFactory()
+    prev = GENESIS_HASH
+    events = []
+    for i in range(n):
+        e = AuditEvent(at=timezone.now(), actor_label="old", clinic_id=(a, b)[i % 2].pk,
+                       object_type="patients.patient", object_id=str(i), action="read",
+                       chain=LEGACY_CHAIN, prev_hash=prev)
+        e.hash = e.compute_hash()
+        prev = e.hash
+        events.append(e)
+    AuditEvent.objects.bulk_create(events)
+    AuditChainHead.objects.create(chain=LEGACY_CHAIN, last_hash=prev, count=n)
+    return events
+
+
+def test_the_legacy_global_chain_verifies_beside_per_clinic_chains(settings):
+    settings.AUDIT_KEY = "k" * 40
+    events = _legacy_events(6)
+    record(Actor(label="new", clinic_id=events[0].clinic_id), "read", object_type="t")
+    record(SYSTEM, "read", object_type="t")
+    cp = write_checkpoint()
+    assert {m.chain for m in cp.marks} == {LEGACY_CHAIN, "system",
+                                           f"clinic:{events[0].clinic_id}"}
+    report = verify_chain()
+    assert report.ok and report.checked == 8 and report.chains == 3
+
+
+def test_a_changed_legacy_event_is_still_caught():
+    events = _legacy_events(4)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        else:
+            cur.execute("DROP TRIGGER audit_event_no_update")
+        cur.execute("UPDATE audit_auditevent SET object_id = 'x' WHERE id = %s",
+                    [events[2].id])
+    report = verify_chain()
+    assert not report.ok and report.broken_at == events[2].id
+
+
+def _production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = ("import os; os.environ['DJANGO_SETTINGS_MODULE']='puncta.settings'; "
+            "from django.conf import settings; settings.SECRET_KEY")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PUNCTA_")}
+    base = {"PUNCTA_MODE": "production", "SECRET_KEY": "s" * 10 + "abcdefghij" * 5,
+            "ALLOWED_HOSTS": "clinic.example.org", "DATABASE_URL": "postgres://u@db/puncta"}
+    return subprocess.run([sys.executable, "-c", code], env={**clean, **base, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_production_requires_an_explicit_audit_key(tmp_path):
+    missing = _production({"PUNCTA_DATA_DIR": str(tmp_path)})
+    assert missing.returncode != 0 and "PUNCTA_AUDIT_KEY" in missing.stderr
+    short = _production({"PUNCTA_DATA_DIR": str(tmp_path), "PUNCTA_AUDIT_KEY": "short"})
+    assert short.returncode != 0 and "too short" in short.stderr
+    keyfile = _production({"PUNCTA_DATA_DIR": str(tmp_path),
+                           "PUNCTA_AUDIT_KEY_FILE": str(tmp_path / "k")})
+    assert keyfile.returncode == 0, keyfile.stderr
+
+
+def test_production_never_generates_a_key(settings):
+    settings.PRODUCTION = True
+    record(SYSTEM, "read", object_type="t")
+    with pytest.raises(ImproperlyConfigured, match="audit key file"):
+        write_checkpoint()
+    assert not settings.AUDIT_KEY_FILE.exists()
+
+
+
+@pytest.fixture
+def app_role(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles are PostgreSQL's")
+    role = f"puncta_audit_app_{os.getpid()}"
+    settings.DB_APP_ROLE = role
+    settings.DB_APP_PASSWORD = "app-password"
+    # Role and grants are created inside the test's transaction: rolled back after it.
+    after_migrate(using="default")
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return role
+
+
+def test_migrate_sets_up_an_app_role_that_cannot_touch_audit_events(app_role):
+    clinic = ClinicFactory()
+    before = record(SYSTEM, "read", object_type="t")
+    with connection.cursor() as cur:
+        cur.execute("SELECT rolcanlogin, rolsuper FROM pg_roles WHERE rolname = %s",
+                    [app_role])
+        assert cur.fetchone() == (True, False)
+        cur.execute(f'SET ROLE "{app_role}"')
+        try:
+            # The application works as this role: it reads, and appends to the chains.
+            record(Actor(label="nurse", clinic_id=clinic.pk), "read", object_type="t")
+            assert AuditEvent.objects.count() == 2
+            for sql in (
+                f"UPDATE audit_auditevent SET reason = 'x' WHERE id = {before.id}",
+                f"DELETE FROM audit_auditevent WHERE id = {before.id}",
+                "TRUNCATE audit_auditevent",
+                "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only",
+                "DROP TRIGGER audit_event_no_truncate ON audit_auditevent",
+                "SET session_replication_role = replica",
+                "DELETE FROM audit_auditchainhead",
+            ):
+                with pytest.raises(DatabaseError, match="permission denied|must be owner"), \
+                        transaction.atomic():
+                    cur.execute(sql)
+        finally:
+            cur.execute("RESET ROLE")
+    assert verify_chain().ok
+
+
+def test_the_app_role_may_not_be_a_superuser_or_the_owner(app_role):
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_user")
+        owner = cur.fetchone()[0]
+    with pytest.raises(ImproperlyConfigured, match="superuser|owns the audit table"):
+        setup_app_role(connection, owner)
