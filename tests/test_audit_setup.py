@@ -131,7 +131,7 @@ def test_migrate_sets_up_an_app_role_that_cannot_touch_audit_events(app_role):
                 "SET session_replication_role = replica",
                 "DELETE FROM audit_auditchainhead",
             ):
-                with pytest.raises(DatabaseError, match="permission denied|must be owner"), \
+                with pytest.raises(DatabaseError, match=r"permission denied|must be owner"), \
                         transaction.atomic():
                     cur.execute(sql)
         finally:
@@ -143,5 +143,19 @@ def test_the_app_role_may_not_be_a_superuser_or_the_owner(app_role):
     with connection.cursor() as cur:
         cur.execute("SELECT current_user")
         owner = cur.fetchone()[0]
-    with pytest.raises(ImproperlyConfigured, match="superuser|owns the audit table"):
+    with pytest.raises(ImproperlyConfigured, match=r"superuser|owns the audit table"):
         setup_app_role(connection, owner)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_writes_events_then_is_flushed():
+    record(SYSTEM, "read", object_type="t")
+    assert verify_chain().ok
+
+
+def test_the_flush_after_it_left_the_guards_in_place():
+    """The flush lifts the append-only triggers; its post_migrate puts them back."""
+    from puncta.audit.verify import guard_problems
+
+    assert guard_problems() == []
+    assert AuditEvent.objects.count() == 0

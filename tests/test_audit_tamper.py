@@ -82,7 +82,7 @@ def _verify_fails(match: str) -> None:
     report = verify_chain()
     assert not report.ok
     assert match in report.problem, report.problem
-    with pytest.raises(CommandError, match="audit (chain broken|log not intact)"):
+    with pytest.raises(CommandError, match=r"audit (chain broken|log not intact)"):
         call_command("audit", "verify")
 
 

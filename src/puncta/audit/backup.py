@@ -259,7 +259,8 @@ def _run(argv: list[str], what: str) -> None:
     if password:
         env["PGPASSWORD"] = str(password)  # never on the command line, where ps shows it
     try:
-        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        # argv is ours: fixed tool names and the configured database settings, no shell.
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError:
         raise BackupError(f"{what} is not installed (PostgreSQL client tools)") from None
     if result.returncode != 0:

@@ -20,6 +20,7 @@ from .chain import ChainState, check_event, snapshot
 from .checkpoints import Anchor, CheckpointError, Mark, load_anchor
 from .models import AuditChainHead, AuditEvent
 
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
