@@ -159,3 +159,52 @@ def test_the_flush_after_it_left_the_guards_in_place():
 
     assert guard_problems() == []
     assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clinic_never_waits_on_another_clinics_chain():
+    """While one clinic's transaction holds its chain head, another clinic's audited
+    write goes through (PostgreSQL; SQLite has one writer at a time by design)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises all writers")
+    import threading
+
+    from django.db import connections
+
+    a, b = ClinicFactory(), ClinicFactory()
+    record(Actor(label="a", clinic_id=a.pk), "read", object_type="t")  # heads exist
+    record(Actor(label="b", clinic_id=b.pk), "read", object_type="t")
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hold_a() -> None:
+        try:
+            with transaction.atomic():
+                record(Actor(label="a", clinic_id=a.pk), "update", object_type="t")
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def write(clinic_id: int, key: str) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SET LOCAL lock_timeout = '1s'")
+                record(Actor(label=key, clinic_id=clinic_id), "update", object_type="t")
+            outcome[key] = "written"
+        except DatabaseError as exc:
+            outcome[key] = type(exc).__name__
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_a)
+    holder.start()
+    assert holding.wait(10)
+    for clinic_id, key in ((b.pk, "other clinic"), (a.pk, "same clinic")):
+        t = threading.Thread(target=write, args=(clinic_id, key))
+        t.start()
+        t.join(10)
+    release.set()
+    holder.join(10)
+    assert outcome == {"other clinic": "written", "same clinic": "OperationalError"}
+    assert verify_chain().ok
