@@ -208,3 +208,44 @@ def test_a_clinic_never_waits_on_another_clinics_chain():
     holder.join(10)
     assert outcome == {"other clinic": "written", "same clinic": "OperationalError"}
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_old_global_chain_as_legacy():
+    """Data written by the global-chain code (one head row with id 1, events of every
+    clinic in one chain) verifies after 0003, and new chains start beside it."""
+    import datetime as dt
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    from puncta.audit.models import chain_hash, event_content
+
+    before = ("audit", "0002_append_only_triggers")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state(before).apps
+        event, head = old.get_model("audit", "AuditEvent"), old.get_model("audit", "AuditChainHead")
+        a, b = ClinicFactory(), ClinicFactory()
+        prev = GENESIS_HASH
+        for i in range(5):
+            fields = {"at": dt.datetime(2026, 11, 1, 9, i, tzinfo=dt.UTC), "actor_id": None,
+                      "actor_label": "old", "role": "", "clinic_id": (a, b)[i % 2].pk,
+                      "patient_id": i, "object_type": "patients.patient",
+                      "object_id": str(i), "action": "read", "ip": None, "reason": "",
+                      "data": {}}
+            digest = chain_hash(prev, event_content(**fields))
+            event.objects.create(**fields, prev_hash=prev, hash=digest)
+            prev = digest
+        head.objects.create(pk=1, last_hash=prev, count=5)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes("audit"))
+    assert AuditChainHead.objects.get(pk=1).chain == LEGACY_CHAIN
+    record(Actor(label="new", clinic_id=a.pk), "read", object_type="t")
+    record(SYSTEM, "read", object_type="t")
+    report = verify_chain()
+    assert report.ok and report.checked == 7 and report.chains == 3
+    from puncta.audit.verify import guard_problems
+
+    assert guard_problems() == []

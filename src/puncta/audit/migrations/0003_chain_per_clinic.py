@@ -11,6 +11,7 @@ re-creates the SQLite triggers: adding a column rebuilds the table there, which 
 
 import importlib
 
+from django.core.management.color import no_style
 from django.db import migrations, models
 
 triggers = importlib.import_module("puncta.audit.migrations.0002_append_only_triggers")
@@ -30,15 +31,23 @@ def forwards(apps, schema_editor):
     elif vendor == "postgresql":
         for sql in POSTGRES_TRUNCATE:
             schema_editor.execute(sql)
+    # The old single head was created with an explicit id (pk=1), which never advanced
+    # PostgreSQL's sequence: new chains' heads would collide with it.
+    head = apps.get_model("audit", "AuditChainHead")
+    for sql in schema_editor.connection.ops.sequence_reset_sql(no_style(), [head]):
+        schema_editor.execute(sql)
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for sql in triggers.SQLITE_REVERSE + triggers.SQLITE:
-            schema_editor.execute(sql)
-    elif vendor == "postgresql":
+    if schema_editor.connection.vendor == "postgresql":
         for sql in POSTGRES_TRUNCATE_REVERSE:
+            schema_editor.execute(sql)
+
+
+def sqlite_triggers_again(apps, schema_editor):
+    """Backwards, removing the columns rebuilds the table again: put the triggers back."""
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in triggers.SQLITE_REVERSE + triggers.SQLITE:
             schema_editor.execute(sql)
 
 
@@ -46,6 +55,7 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only_triggers")]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, sqlite_triggers_again),
         migrations.AddField(
             model_name="auditevent",
             name="chain",
