@@ -49,6 +49,11 @@ class BackupResult:
 # --- Backup --------------------------------------------------------------------------------
 
 def backup(dest: Path, *, include_key: bool = False) -> BackupResult:
+    dest = dest.resolve()
+    if dest.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
+        raise BackupError(f"{dest} is inside MEDIA_ROOT, which it would copy into itself")
+    if dest.exists() and not dest.is_dir():
+        raise BackupError(f"{dest} exists and is not a directory")
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} exists and is not empty: choose a new directory")
     dest.mkdir(parents=True, exist_ok=True)
