@@ -249,3 +249,31 @@ def test_the_migration_keeps_the_old_global_chain_as_legacy():
     from puncta.audit.verify import guard_problems
 
     assert guard_problems() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_verify_snapshot_neither_blocks_nor_sees_concurrent_writes():
+    import threading
+
+    from django.db import connections
+
+    from puncta.audit.chain import snapshot
+
+    record(SYSTEM, "read", object_type="t")
+    done: list[bool] = []
+
+    def write() -> None:
+        try:
+            record(SYSTEM, "read", object_type="t")
+            done.append(True)
+        finally:
+            connections.close_all()
+
+    with snapshot():
+        assert AuditEvent.objects.count() == 1
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join(15)
+        assert done == [True]  # not held up by the open read
+        assert AuditEvent.objects.count() == 1  # and not seen by it
+    assert AuditEvent.objects.count() == 2

@@ -43,12 +43,22 @@ def check_event(state: ChainState, event: AuditEvent) -> str | None:
 def snapshot() -> Iterator[None]:
     """One consistent read of the log: REPEATABLE READ on PostgreSQL (set before the
     first query), one read transaction on SQLite's WAL. Events written meanwhile are not
-    seen, so they never look like a broken chain."""
+    seen, so they never look like a broken chain, and writers are not held up."""
     outermost = not connection.in_atomic_block
+    if connection.vendor == "sqlite" and outermost:
+        # Django opens SQLite transactions IMMEDIATE (the write lock, taken up front); a
+        # long walk must not hold that lock, so read in a DEFERRED transaction: WAL gives
+        # it a snapshot and writers carry on. Only reads happen inside.
+        connection.ensure_connection()
+        with connection.cursor() as cur:
+            cur.execute("BEGIN DEFERRED")
+            try:
+                yield
+            finally:
+                cur.execute("COMMIT")
+        return
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
-
-
