@@ -263,6 +263,8 @@ def test_worker_writes_checkpoints_on_a_schedule(settings):
     assert ensure_scheduled() is False  # one is already waiting
     # What `puncta worker` does with the due task (its loop closes the test's connection).
     due = DBTaskResult.objects.ready().get(task_path=write_checkpoint_task.module_path)
+    due.status = "RUNNING"  # claimed, as the worker does
+    due.save()
     assert due.task.call().startswith("checkpoint #1")
     due.delete()
     assert verify_chain().checkpoint.startswith("#1 ")
@@ -270,6 +272,14 @@ def test_worker_writes_checkpoints_on_a_schedule(settings):
                                            status="READY")
     assert queued.run_after > due.run_after  # the next one, AUDIT_CHECKPOINT_MINUTES later
     assert not DBTaskResult.objects.ready().filter(pk=queued.pk).exists()
+    # A second cycle (two workers started together) dies out instead of doubling.
+    second = write_checkpoint_task.enqueue()
+    claimed = DBTaskResult.objects.get(pk=second.id)
+    claimed.status = "RUNNING"
+    claimed.save()
+    claimed.task.call()
+    assert list(DBTaskResult.objects.filter(task_path=write_checkpoint_task.module_path,
+                                            status="READY")) == [queued]
 
 
 def test_clinics_write_to_their_own_chains():

@@ -26,19 +26,25 @@ def write_checkpoint_task() -> str:
         log.error("audit checkpoint refused: %s", exc)
         result = f"refused: {exc}"
     finally:
-        _queue(timezone.now() + dt.timedelta(minutes=settings.AUDIT_CHECKPOINT_MINUTES))
+        # Two workers starting at once may each have queued one: only one cycle goes on.
+        if not _waiting():
+            _queue(timezone.now() + dt.timedelta(minutes=settings.AUDIT_CHECKPOINT_MINUTES))
     return result
 
 
 def ensure_scheduled() -> bool:
     """Queue a checkpoint now unless one is already waiting; True if one was queued."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=write_checkpoint_task.module_path, status="READY").exists()
+    waiting = _waiting()
     if not waiting:
         _queue(timezone.now())
     return not waiting
+
+
+def _waiting() -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=write_checkpoint_task.module_path, status="READY").exists()
 
 
 def _queue(when: dt.datetime) -> None:
