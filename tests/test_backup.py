@@ -76,6 +76,11 @@ def test_sqlite_backup_destroy_restore_verify(tmp_path):
     refused = _puncta(env, "restore", str(dest))
     assert refused.returncode == 1 and "already has tables" in refused.stderr
     assert "Traceback" not in refused.stderr
+    # Losing the checkpoints afterwards is caught, in one line.
+    (data / "audit-checkpoints.jsonl").unlink()
+    lost = _puncta(env, "audit", "verify")
+    assert lost.returncode == 1 and "no audit checkpoint found" in lost.stderr
+    assert len(lost.stderr.strip().splitlines()) == 1
 
 
 def test_sqlite_restore_refuses_a_damaged_backup_or_another_key(tmp_path):

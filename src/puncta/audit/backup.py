@@ -216,6 +216,10 @@ def _restore_checkpoints(src: Path) -> Path | None:
     not hold) would rightly fail verification: they are set aside, never deleted."""
     st = checkpoints.store()
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+    packed_file = isinstance(st, checkpoints.JsonLinesStore)
+    if not (src / ("audit-checkpoints.jsonl" if packed_file else "audit-checkpoints")).exists():
+        raise BackupError("the backup's checkpoints were kept in a different kind of store "
+                          "(file or storage backend) than this installation uses")
     if isinstance(st, checkpoints.JsonLinesStore):
         set_aside = None
         if st.path.exists():
