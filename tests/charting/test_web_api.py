@@ -153,7 +153,8 @@ def test_draft_save_with_ten_zones_constant_queries(personas, session):
              for z in ("forehead", "glabella", "temple", "nose", "cheek", "upper_lip",
                        "perioral", "chin", "jawline", "neck")]
     chart, _ = services.chart_save(actor=aest, chart=chart, expected_version=chart.version,
-                                   data=_data(chart, zones=zones))  # warm caches once
+                                   data=_data(chart, supervisor_id=personas.physician.pk,
+                                              zones=zones))  # warm caches once
     counts = []
     for n in (2, 30):
         Chart.objects.bulk_create([
