@@ -33,7 +33,7 @@ STATUS_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 40
                 405: "method_not_allowed", 409: "conflict", 413: "too_large",
                 422: "invalid", 429: "too_many_requests"}
 # Every operation may answer these; the OpenAPI document says so (see ``document``).
-ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
 
 
 class FieldError(Schema):
