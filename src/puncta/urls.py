@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
+    path("fhir/", include("puncta.fhir.urls")),
     path("devices/", include("puncta.devices.urls")),
     path("", include("puncta.patients.urls")),
     path("", include("puncta.consent.urls")),
