@@ -17,6 +17,7 @@ Puncta commands:
   createuser USERNAME ...        add a user to a clinic with a role
   token create USERNAME ...      issue an API token for a user's clinic membership
   audit verify                   check the audit log's hash chain
+  export --format ndjson DIR     FHIR R4B bulk export (NDJSON per type; --clinic, --type, --since)
   devices import-mdall FILE...   import Health Canada MDALL licence/device/company JSON
   devices verify --licence N     is a licence active and Class II+ (JSON; exit 3 if unknown)
   devices receive-lot|draw ...   receive a cartridge lot; draw one cartridge from it

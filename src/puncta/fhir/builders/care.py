@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.urls import reverse
-
 from puncta import rules
+from puncta.charting.models import AEKind
+from puncta.consent.models import Procedure as ConsentProcedure
 from puncta.fhir import codes
+from puncta.scheduling.models import Kind
 
-from . import Ctx, Json, clean, coding, concept, day, instant, meta, number, ref
+from . import Ctx, Json, clean, coding, concept, day, instant, labels, meta, number, ref, url_maker
 
 LOINC = "http://loinc.org"
 CONSENT_LOINC = ("59284-0", "Patient Consent")
@@ -23,7 +24,14 @@ def _labels() -> dict[str, dict[str, str]]:
     return {
         "indication": {r["code"]: str(r["en"]) for r in data["indications"]},
         "zone": {r["code"]: str(r["en"]) for r in data["zones"]},
+        "ae": labels(AEKind), "consent": labels(ConsentProcedure), "kind": labels(Kind),
     }
+
+
+@lru_cache(maxsize=1)
+def _urls() -> dict[str, Any]:
+    return {"consent": url_maker("consent:pdf"),
+            "aftercare": url_maker("charting:aftercare_pdf")}
 
 
 def indication(code: str) -> Json:
@@ -63,14 +71,14 @@ def consent(c: Any, ctx: Ctx) -> Json:
         "organization": [ref("Organization", t.clinic_id)],
         "sourceAttachment": {
             "contentType": "application/pdf",
-            "url": ctx.origin + reverse("consent:pdf", args=[c.pk]),
+            "url": ctx.origin + _urls()["consent"](c.pk),
             "title": f"{t.title} (v{t.version}, {t.language})",
         },
         "policy": [{"uri": f"{codes.BASE}/consent-template/{t.pk}"}],
         "provision": {
             "type": "permit",
             "period": {"start": instant(c.signed_at), "end": instant(c.withdrawn_at)},
-            "code": [concept(codes.CS_CONSENT, t.procedure, str(t.get_procedure_display()))],
+            "code": [concept(codes.CS_CONSENT, t.procedure, _labels()["consent"].get(t.procedure))],
         },
     })
 
@@ -187,7 +195,7 @@ def appointment(a: Any, ctx: Ctx) -> Json:
         "id": str(a.pk),
         "meta": meta(a.updated_at),
         "status": APPT_STATUS.get(a.status, "booked"),
-        "appointmentType": {"text": str(a.get_kind_display())},
+        "appointmentType": {"text": _labels()["kind"].get(a.kind)},
         "serviceType": [concept(codes.CS_PROCEDURE, *codes.PROCEDURE_CODE)]
         if a.kind == "treatment" else [],
         "description": f"Session {a.session_number}" if a.session_number else None,
@@ -230,7 +238,7 @@ def procedure(c: Any, ctx: Ctx) -> Json:
                                                        "value": lot.lot_number},
                      "display": f"{lot.product} lot {lot.lot_number} "
                                 f"(expires {lot.expiry.isoformat()})"})
-    complications = [concept(codes.CS_AE_KIND, ae.kind, str(ae.get_kind_display()))
+    complications = [concept(codes.CS_AE_KIND, ae.kind, _labels()["ae"].get(ae.kind))
                      for ae in c.adverse_events.all() if ae.phase == "during"]
     return clean({
         "resourceType": "Procedure",
@@ -272,7 +280,7 @@ def adverse_event(ae: Any, ctx: Ctx) -> Json:
         "category": [concept(
             "http://terminology.hl7.org/CodeSystem/adverse-event-category",
             "procedure-mishap", "Procedure Mishap")],
-        "event": concept(codes.CS_AE_KIND, ae.kind, str(ae.get_kind_display()),
+        "event": concept(codes.CS_AE_KIND, ae.kind, _labels()["ae"].get(ae.kind),
                          ae.description or None),
         "subject": ref("Patient", ae.patient_id),
         "date": day(ae.occurred_on),
@@ -302,7 +310,7 @@ def consent_document(c: Any, ctx: Ctx) -> Json:
         "description": t.title,
         "content": [{"attachment": {
             "contentType": "application/pdf", "language": t.language,
-            "url": ctx.origin + reverse("consent:pdf", args=[c.pk]),
+            "url": ctx.origin + _urls()["consent"](c.pk),
             "title": f"{t.title} (v{t.version})"}}],
         "context": {"related": [ref("Consent", c.pk)]},
     })
@@ -323,7 +331,7 @@ def aftercare_document(c: Any, ctx: Ctx) -> Json:
         "custodian": ref("Organization", c.clinic_id),
         "content": [{"attachment": {
             "contentType": "application/pdf", "language": sheet.get("language"),
-            "url": ctx.origin + reverse("charting:aftercare_pdf", args=[c.pk]),
+            "url": ctx.origin + _urls()["aftercare"](c.pk),
             "title": f"Aftercare after the session of {c.on.isoformat()}"}}],
         "context": {"related": [ref("Procedure", c.pk)],
                     "period": {"start": day(c.on)}},
