@@ -57,6 +57,9 @@ class Spec:
     sources: tuple[Source, ...]
     includes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # -> (type, attr)
     in_compartment: bool = True  # part of Patient/$everything and patient-level export
+    # Paging stops at the newest row of the first page: reading the audit log writes to
+    # it, so without a bound a client paging forward would never reach the end.
+    snapshot: bool = False
 
     @property
     def search_params(self) -> list[str]:
@@ -259,5 +262,5 @@ SPECS: dict[str, Spec] = {s.type: s for s in [
                                            "E": ["list", "export", "login", "login_failed",
                                                  "logout"]}),
                 "subtype": token("action")},
-        sorts={"_id": "pk", "date": "at"}),), in_compartment=False),
+        sorts={"_id": "pk", "date": "at"}),), in_compartment=False, snapshot=True),
 ]}

@@ -141,18 +141,19 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def encode_cursor(src: int, key: Any, pk: int) -> str:
-    raw = json.dumps([src, _jsonable(key), pk], separators=(",", ":")).encode()
+def encode_cursor(src: int, key: Any, pk: int, upto: int | None = None) -> str:
+    raw = json.dumps([src, _jsonable(key), pk, upto], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> tuple[int, Any, int]:
+def decode_cursor(text: str) -> tuple[int, Any, int, int | None]:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        src, key, pk = json.loads(raw)
-        if not (isinstance(src, int) and isinstance(pk, int)):
+        src, key, pk, upto = json.loads(raw)
+        if not (isinstance(src, int) and isinstance(pk, int)
+                and (upto is None or isinstance(upto, int))):
             raise ValueError
-        return src, key, pk
+        return src, key, pk, upto
     except (ValueError, TypeError):
         raise FhirError(400, "The paging cursor is not valid; start from the first page.")\
             from None
@@ -190,6 +191,12 @@ def search(spec: Spec, clinic: Any, params: QueryDict, ctx: Ctx, actor: Actor) -
     key, desc = _sort(spec, params)
     cursor = decode_cursor(params["_cursor"]) if params.get("_cursor") else None
     sources = matching(spec, clinic, params)
+    upto = None
+    if spec.snapshot:
+        upto = cursor[3] if cursor is not None else max(
+            (qs.order_by("-pk").values_list("pk", flat=True).first() or 0
+             for _, _, qs in sources), default=0)
+        sources = [(i, src, qs.filter(pk__lte=upto)) for i, src, qs in sources]
     want_total = (params.get("_total") == "accurate" or "_totalMethod" in params
                   or count == 0)
     total = sum(qs.count() for _, _, qs in sources) if want_total else None
@@ -213,7 +220,7 @@ def search(spec: Spec, clinic: Any, params: QueryDict, ctx: Ctx, actor: Actor) -
             # Either this source has more, or the page ends exactly at its end and a
             # later source has rows: both continue after the last row returned.
             last = hits[-1].obj
-            next_cursor = encode_cursor(i, getattr(last, field_name), last.pk)
+            next_cursor = encode_cursor(i, getattr(last, field_name), last.pk, upto)
             break
 
     resources = [h.source.build(h.obj, ctx) for h in hits]
