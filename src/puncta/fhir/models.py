@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+
 class ExportStatus(models.TextChoices):
     # Machine-facing (the Bulk Data status endpoint); no page shows these labels.
     QUEUED = "queued"
