@@ -161,3 +161,31 @@ def test_paging_the_audit_log_ends_although_reading_it_writes_to_it(personas, re
         pages += 1
         url = next((link["url"] for link in page["link"] if link["relation"] == "next"), None)
     assert url is None and pages < 1000
+
+
+def test_query_count_does_not_grow_with_the_page(personas, record, clinic_ready):
+    """A Procedure page with its _include costs the same queries for one session or
+    three (no query per row): token, rows, adverse events (prefetch), included devices,
+    then the audit insert (BEGIN, chain head, INSERT, UPDATE, COMMIT)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..scheduling.conftest import ready_patient
+    from .conftest import charted
+
+    c = fhir_client(personas.physician)
+    params = {"_include": "Procedure:device", "_count": 10}
+
+    def queries():
+        with CaptureQueriesContext(connection) as q:
+            assert c.get("/fhir/Procedure", params).status_code == 200
+        return len(q)
+
+    one = queries()
+    for n in range(2):
+        charted(personas, record["device"], ready_patient(personas, family_name=f"Q{n}"),
+                lot_number=f"LOT-Q{n}")
+    assert len(entries(c.get("/fhir/Procedure", params).json())) == 3
+    assert queries() == one
+    # 7 on SQLite (its BEGIN IMMEDIATE and COMMIT are not captured), 9 on PostgreSQL.
+    assert one <= 9
