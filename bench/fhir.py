@@ -25,6 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 BIN = Path(sys.executable).parent
 LUA = """
@@ -69,7 +70,7 @@ def workload(args: argparse.Namespace) -> dict[str, Any]:
     sample = rng.sample(ids, min(2000, len(ids)))
     names = list(Patient.objects.filter(pk__in=sample[:300]).values_list("family_name",
                                                                            flat=True))
-    frags = sorted({n[:3].lower() for n in names if len(n) >= 3})
+    frags = sorted({n[:3].lower() for n in names if len(n) >= 3 and n[:3].isalpha()})
     return {"clinic": clinic.pk, "clinic_patients": clinic.n, "token": token,
             "ids": sample, "frags": frags,
             "patients_total": Patient.objects.count(), "clinics": Clinic.objects.count()}
@@ -98,8 +99,8 @@ def wrk(args: argparse.Namespace, token: str, paths: list[str]) -> dict[str, Any
     script.write_text(LUA % {"paths": ",".join(json.dumps(p) for p in paths),
                              "token": token})
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
-         "-s", str(script), f"http://127.0.0.1:{args.port}"],
+        ["wrk", f"-t{min(2, args.connections)}", f"-c{args.connections}",
+         f"-d{args.seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{args.port}"],
         capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
@@ -110,8 +111,12 @@ def wrk(args: argparse.Namespace, token: str, paths: list[str]) -> dict[str, Any
 
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       out)
+    socket_errors = sum(int(g) for g in socket.groups()) if socket else 0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return {"requests": total, "errors": int(non2xx.group(1)) if non2xx else 0,
+    return {"requests": total,
+            "errors": (int(non2xx.group(1)) if non2xx else 0) + socket_errors,
             "req_s": rps, "p50_ms": ms("50"), "p90_ms": ms("90"), "p99_ms": ms("99")}
 
 
@@ -177,8 +182,10 @@ def main() -> None:
         ops = {
             "fhir_read": [f"/fhir/Patient/{i}" for i in wl["ids"]],
             "api_read": [f"/api/v1/patients/{i}" for i in wl["ids"]],
-            "fhir_search_name": [f"/fhir/Patient?name={f}&_count=20" for f in wl["frags"]],
-            "api_search_name": [f"/api/v1/patients?q={f}&limit=20" for f in wl["frags"]],
+            "fhir_search_name": [f"/fhir/Patient?name={quote(f)}&_count=20"
+                                 for f in wl["frags"]],
+            "api_search_name": [f"/api/v1/patients?q={quote(f)}&limit=20"
+                                for f in wl["frags"]],
         }
         server = start_server(args, env)
         try:

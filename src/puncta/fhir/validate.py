@@ -19,3 +19,10 @@ def model(resource_type: str) -> Any:
 def validate(resource: Json) -> Json:
     model(resource["resourceType"]).model_validate(resource)
     return resource
+
+
+def warm_up() -> None:
+    from .registry import SPECS
+
+    for name in (*SPECS, "Bundle", "OperationOutcome", "CapabilityStatement"):
+        model(name)
