@@ -150,6 +150,9 @@ def test_unknown_parameters_are_ignored_with_a_warning(personas, record):
     bundle = fhir_client(personas.physician).get("/fhir/Patient", {"colour": "blue"}).json()
     assert len(entries(bundle)) == 2
     assert "colour" in entries(bundle, "outcome")[0]["issue"][0]["diagnostics"]
+    strict = fhir_client(personas.physician).get("/fhir/Patient", {"colour": "blue"},
+                                                 HTTP_PREFER="handling=strict")
+    assert strict.status_code == 400 and "colour" in strict.json()["issue"][0]["diagnostics"]
 
 
 def test_paging_the_audit_log_ends_although_reading_it_writes_to_it(personas, record):

@@ -184,9 +184,12 @@ def matching(spec: Spec, clinic: Any, params: QueryDict
     return out
 
 
-def search(spec: Spec, clinic: Any, params: QueryDict, ctx: Ctx, actor: Actor) -> Page:
+def search(spec: Spec, clinic: Any, params: QueryDict, ctx: Ctx, actor: Actor, *,
+           strict: bool = False) -> Page:
     known = set(spec.search_params) | CONTROL
     ignored = sorted({n for n in params if n.split(":", 1)[0] not in known})
+    if ignored and strict:
+        raise FhirError(400, f"Unknown search parameters: {', '.join(ignored)}.")
     count = _count(params)
     key, desc = _sort(spec, params)
     cursor = decode_cursor(params["_cursor"]) if params.get("_cursor") else None

@@ -123,7 +123,8 @@ def search_type(request: HttpRequest, rtype: str) -> HttpResponse:
     _require(request, spec.perm, rtype)
     params = request.GET
     page = search.search(spec, request.clinic, params, _ctx(request),
-                         actor_from_request(request))
+                         actor_from_request(request),
+                         strict="handling=strict" in request.META.get("HTTP_PREFER", ""))
     base = _base(request)
     links = [{"relation": "self", "url": _link(base, rtype, params, params.get("_cursor"))}]
     if page.next_cursor:
