@@ -139,3 +139,27 @@ def test_cli_export_errors_are_one_line(personas, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Nope" in err and "Traceback" not in err
     assert main(["export", str(tmp_path), "--clinic", "999"]) == 1
+
+
+def test_cancel_while_running_stops_at_the_next_chunk(personas, record, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    from puncta.fhir import export
+
+    c = fhir_client(personas.physician)
+    status_url, job = kick_off(c, "/fhir/$export", django_capture_on_commit_callbacks,
+                               _type="Patient")
+    real_rows = export.rows
+
+    def rows(spec, clinic_id, since):
+        for i, item in enumerate(real_rows(spec, clinic_id, since)):
+            if i == 1:  # the client cancels while the worker is writing
+                assert c.delete(status_url).status_code == 202
+            yield item
+
+    monkeypatch.setattr(export, "rows", rows)
+    monkeypatch.setattr(export, "CHUNK", 1)
+    assert run_export.call(str(job.pk), "http://testserver") == "cancelled"
+    assert not default_storage.exists(f"{job.folder}/Patient.ndjson")
+    assert c.get(status_url).status_code == 404
