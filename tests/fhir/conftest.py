@@ -4,6 +4,8 @@ patient, and a patient of another clinic; API tokens for the personas."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -11,9 +13,19 @@ from puncta.accounts.models import ApiToken
 from puncta.charting import services as charting
 from puncta.fhir.validate import validate
 
-from ..charting.conftest import book, make_lot
+from ..charting.conftest import DAY, TZ, book, make_lot
 from ..factories import PatientFactory
 from ..scheduling.conftest import acne_plan, actor_of, clinic_ready, ready_patient  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _evening_of_the_session_day():
+    """Charts are signed after their session: the clock stands at the evening of the
+    session day (as in tests/charting), so no test depends on the wall clock."""
+    import time_machine
+
+    with time_machine.travel(dt.datetime.combine(DAY, dt.time(18, 30), tzinfo=TZ), tick=False):
+        yield
 
 
 def token_for(membership) -> str:
@@ -26,9 +38,9 @@ def fhir_client(membership) -> Client:
 
 def charted(personas, device, patient, *, lot_number="LOT-A1"):
     """A signed, co-signed session chart with one adverse event during it."""
-    plan = acne_plan(personas, patient)
+    plan = acne_plan(personas, patient, start=DAY)
     lot = make_lot(personas.clinic, device, number=lot_number)
-    appt = book(personas, plan, device, on=plan.start)
+    appt = book(personas, plan, device, on=DAY)
     aest = actor_of(personas.aesthetician)
     chart = charting.chart_start(actor=aest, appointment=appt)
     chart, errors = charting.chart_save(actor=aest, chart=chart, expected_version=chart.version,
@@ -44,6 +56,9 @@ def charted(personas, device, patient, *, lot_number="LOT-A1"):
                    "pattern": "horizontal", "endpoint": "erythema"}],
         "duration_min": 30, "notes": "Tolerated well."})
     assert errors == {}, errors
+    # The supervising physician attests supervising, as themselves (main's rule).
+    chart = charting.chart_attest_supervision(actor=actor_of(personas.physician), chart=chart)
+    assert chart.verdict != "refuse", chart.findings
     charting.adverse_event_record(actor=aest, patient=patient, chart=chart, phase="during",
                                   kind="pain", severity="mild", description="Stinging")
     chart.refresh_from_db()

@@ -79,9 +79,11 @@ def test_device_location_document_and_adverse_event(personas, record):
     assert all(r["partOf"]["reference"].startswith("Location/site-") for r in rooms)
     docs = entries(client.get("/fhir/DocumentReference",
                               {"patient": record["patient"].pk}).json())
-    urls = {d["id"].split("-")[0]: d["content"][0]["attachment"]["url"] for d in docs}
-    assert urls["consent"].endswith(f"/consents/{record['patient'].consents.get().pk}/pdf/")
-    assert urls["aftercare"].endswith(f"/charts/{record['chart'].pk}/aftercare.pdf")
+    urls = {d["id"]: d["content"][0]["attachment"]["url"] for d in docs}
+    consent = record["patient"].consents.get(template__procedure="microneedling")
+    assert urls[f"consent-{consent.pk}"] == f"http://testserver/consents/{consent.pk}/pdf/"
+    assert urls[f"aftercare-{record['chart'].pk}"] == \
+        f"http://testserver/charts/{record['chart'].pk}/aftercare.pdf"
     ae = entries(client.get("/fhir/AdverseEvent").json())[0]
     assert ae["suspectEntity"] == [{"instance": {"reference": f"Procedure/{record['chart'].pk}"}}]
 
