@@ -36,11 +36,11 @@ def fhir_client(membership) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(membership)}")
 
 
-def charted(personas, device, patient, *, lot_number="LOT-A1"):
+def charted(personas, device, patient, *, lot_number="LOT-A1", hour=10):
     """A signed, co-signed session chart with one adverse event during it."""
     plan = acne_plan(personas, patient, start=DAY)
     lot = make_lot(personas.clinic, device, number=lot_number)
-    appt = book(personas, plan, device, on=DAY)
+    appt = book(personas, plan, device, on=DAY, hour=hour)
     aest = actor_of(personas.aesthetician)
     chart = charting.chart_start(actor=aest, appointment=appt)
     chart, errors = charting.chart_save(actor=aest, chart=chart, expected_version=chart.version,

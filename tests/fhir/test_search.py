@@ -187,7 +187,7 @@ def test_query_count_does_not_grow_with_the_page(personas, record, clinic_ready)
     one = queries()
     for n in range(2):
         charted(personas, record["device"], ready_patient(personas, family_name=f"Q{n}"),
-                lot_number=f"LOT-Q{n}")
+                lot_number=f"LOT-Q{n}", hour=12 + 2 * n)
     assert len(entries(c.get("/fhir/Procedure", params).json())) == 3
     assert queries() == one
     # 7 on SQLite (its BEGIN IMMEDIATE and COMMIT are not captured), 9 on PostgreSQL.
