@@ -33,7 +33,10 @@ def test_every_type_searches_and_reads_valid_resources(personas, record):
 
 def test_patient_mapping(personas, record):
     p = record["patient"]
-    res = fhir_client(personas.nurse).get(f"/fhir/Patient/{p.pk}").json()
+    response = fhir_client(personas.nurse).get(f"/fhir/Patient/{p.pk}")
+    assert response["ETag"] == f'W/"{p.version}"'
+    res = response.json()
+    assert res["meta"]["versionId"] == str(p.version)
     assert res["identifier"][0] == {
         "use": "usual", "type": res["identifier"][0]["type"],
         "system": f"{codes.BASE}/sid/mrn/clinic-{personas.clinic.pk}", "value": p.mrn}

@@ -129,6 +129,7 @@ def test_front_desk_sees_no_chart_and_everything_says_what_it_left_out(personas,
     ("/fhir/Observation", 404, "not-supported"),
     ("/fhir/Patient/abc", 404, "not-found"),
     ("/fhir/Patient/1/extra/path", 404, "not-supported"),
+    ("/fhir/Patient?_format=xml", 406, "not-supported"),
 ])
 def test_errors_are_operation_outcomes(personas, url, status, code):
     response = fhir_client(personas.physician).get(url)

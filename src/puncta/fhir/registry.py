@@ -86,7 +86,7 @@ class Spec:
 def _patients(c: int) -> QuerySet[Any]:
     return Patient.objects.filter(clinic_id=c).only(
         "id", "clinic_id", "mrn", "given_name", "family_name", "date_of_birth", "sex_at_birth",
-        "email", "phone", "preferred_language", "updated_at")
+        "email", "phone", "preferred_language", "updated_at", "version")
 
 
 def _members(c: int) -> QuerySet[Any]:

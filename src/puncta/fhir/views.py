@@ -58,6 +58,9 @@ def endpoint(methods: tuple[str, ...] = ("GET",), *, auth: bool = True) -> Calla
         @functools.wraps(view)
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
+                if _wants_xml(request):
+                    raise FhirError(406, "This server speaks FHIR JSON only "
+                                         "(application/fhir+json).")
                 if request.method not in methods:
                     raise FhirError(405, f"{request.method} is not supported here; use "
                                          f"{' or '.join(methods)}.")
@@ -73,6 +76,17 @@ def endpoint(methods: tuple[str, ...] = ("GET",), *, auth: bool = True) -> Calla
                 return error_response(500, "The server failed to answer; it has been logged.")
         return inner
     return wrap
+
+
+XML = ("xml", "text/xml", "application/xml", "application/fhir+xml")
+
+
+def _wants_xml(request: HttpRequest) -> bool:
+    """Asked for XML only (``_format`` or an Accept without any JSON or wildcard)."""
+    if request.GET.get("_format", "") in XML:
+        return True
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return bool(accept) and "xml" in accept and "json" not in accept and "*/*" not in accept
 
 
 def _ctx(request: HttpRequest) -> Ctx:
@@ -101,7 +115,10 @@ def read(request: HttpRequest, rtype: str, rid: str) -> HttpResponse:
     _require(request, spec.perm, rtype)
     resource = search.read(spec, request.clinic, rid, _ctx(request),
                            actor_from_request(request))
-    return fhir_json(validate(resource))
+    response = fhir_json(validate(resource))
+    if "versionId" in resource.get("meta", {}):
+        response["ETag"] = f'W/"{resource["meta"]["versionId"]}"'
+    return response
 
 
 def _entry(base: str, resource: Json, mode: str) -> Json:

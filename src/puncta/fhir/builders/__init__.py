@@ -26,8 +26,13 @@ def day(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def meta(updated: dt.datetime | None) -> Json:
-    return {"lastUpdated": instant(updated)} if updated else {}
+def meta(updated: dt.datetime | None, version: int | None = None) -> Json:
+    """``versionId`` is the record's own edit counter where it keeps one (the number an
+    edit must quote, so a client can tell an unchanged record)."""
+    out: Json = {"lastUpdated": instant(updated)} if updated else {}
+    if version is not None:
+        out["versionId"] = str(version)
+    return out
 
 
 def ref(rtype: str, rid: object, display: str | None = None) -> Json:

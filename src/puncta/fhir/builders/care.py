@@ -106,7 +106,7 @@ def questionnaire_response(r: Any, ctx: Ctx) -> Json:
     return clean({
         "resourceType": "QuestionnaireResponse",
         "id": str(r.pk),
-        "meta": meta(r.updated_at),
+        "meta": meta(r.updated_at, r.version),
         "questionnaire": f"{codes.QUESTIONNAIRE_INTAKE}|{r.questionnaire.version}",
         "status": "completed" if r.status == "submitted" else "in-progress",
         "subject": ref("Patient", r.patient_id),
@@ -193,7 +193,7 @@ def appointment(a: Any, ctx: Ctx) -> Json:
     return clean({
         "resourceType": "Appointment",
         "id": str(a.pk),
-        "meta": meta(a.updated_at),
+        "meta": meta(a.updated_at, a.version),
         "status": APPT_STATUS.get(a.status, "booked"),
         "appointmentType": {"text": _labels()["kind"].get(a.kind)},
         "serviceType": [concept(codes.CS_PROCEDURE, *codes.PROCEDURE_CODE)]
@@ -243,7 +243,7 @@ def procedure(c: Any, ctx: Ctx) -> Json:
     return clean({
         "resourceType": "Procedure",
         "id": str(c.pk),
-        "meta": meta(c.updated_at),
+        "meta": meta(c.updated_at, c.version),
         "extension": [{"url": codes.EXT_RULES, "valueCode": c.verdict}] if c.verdict else [],
         "identifier": [{"system": f"{codes.BASE}/sid/chart-sha256", "value": c.sha256}]
         if c.sha256 else [],

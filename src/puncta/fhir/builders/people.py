@@ -25,7 +25,7 @@ def patient(p: Any, ctx: Ctx) -> Json:
     return clean({
         "resourceType": "Patient",
         "id": str(p.pk),
-        "meta": meta(p.updated_at),
+        "meta": meta(p.updated_at, p.version),
         "identifier": [{
             "use": "usual",
             "type": concept(V2_0203, "MR", "Medical record number"),
@@ -148,7 +148,7 @@ def device(d: Any, ctx: Ctx) -> Json:
     return clean({
         "resourceType": "Device",
         "id": str(d.pk),
-        "meta": meta(d.updated_at),
+        "meta": meta(d.updated_at, d.version),
         "identifier": identifiers,
         "status": DEVICE_STATUS.get(d.status, "unknown"),
         "manufacturer": d.manufacturer,
