@@ -185,6 +185,7 @@ def test_query_count_does_not_grow_with_the_page(personas, record, clinic_ready)
             assert c.get("/fhir/Procedure", params).status_code == 200
         return len(q)
 
+    queries()  # warm-up: the first audited request may create its audit chain's head
     one = queries()
     for n in range(2):
         charted(personas, record["device"], ready_patient(personas, family_name=f"Q{n}"),
