@@ -41,7 +41,8 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
     env = {"DATABASE_URL": args.database_url, "PUNCTA_MODE": "production",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "PUNCTA_DATA_DIR": args.data_dir,
            "PUNCTA_LOG_LEVEL": "ERROR", "SECRET_KEY": secrets.token_urlsafe(64),
-           "PUNCTA_SECURE_COOKIES": "1", "PUNCTA_SSL_REDIRECT": "0", "PUNCTA_HSTS_SECONDS": "0"}
+           "PUNCTA_SECURE_COOKIES": "1", "PUNCTA_SSL_REDIRECT": "0", "PUNCTA_HSTS_SECONDS": "0",
+           "PUNCTA_AUDIT_KEY": secrets.token_urlsafe(48)}
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "puncta.settings")
     import django
