@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "puncta.scheduling",
     "puncta.charting",
     "puncta.api",
+    "puncta.fhir",
     "puncta.web",
     "puncta.synth",
 ]
