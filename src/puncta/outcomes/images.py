@@ -1,0 +1,94 @@
+"""Receiving a photograph: check it is an image of a sane size, turn it upright, drop
+every piece of metadata (EXIF with GPS, XMP, comments; only the colour profile stays),
+re-encode it, and make a screen-size copy and a thumbnail.
+
+Re-encoding from the pixels is what guarantees the metadata is gone: nothing of the
+uploaded file's bytes is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_noop as N_
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 30 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # 50 MP: more than any phone; a decompression bomb is refused
+FORMATS = ("JPEG", "PNG", "WEBP", "MPO")
+MEDIUM_EDGE = 1600
+THUMB_EDGE = 320
+QUALITY = 88
+
+
+class ImageRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Processed:
+    full: bytes
+    medium: bytes
+    thumb: bytes
+    width: int
+    height: int
+    sha256: str
+
+
+def _encode(img: Image.Image, icc: bytes | None) -> bytes:
+    out = io.BytesIO()
+    params: dict[str, object] = {"quality": QUALITY, "optimize": False}
+    if icc:
+        params["icc_profile"] = icc
+    img.save(out, "JPEG", **params)
+    return out.getvalue()
+
+
+def _scaled(img: Image.Image, edge: int) -> Image.Image:
+    copy = img.copy()
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return copy
+
+
+def process(data: bytes) -> Processed:
+    if not data:
+        raise ImageRefused("photo.empty", N_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise ImageRefused("photo.too_large", N_("The file is larger than 30 MB."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data), formats=FORMATS)
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ImageRefused("photo.too_many_pixels",
+                                   N_("The image has more than 50 megapixels."))
+            probe.verify()  # a truncated or corrupt file fails here
+            img = Image.open(io.BytesIO(data), formats=FORMATS)
+            if img.format == "JPEG":
+                # Decode at full size but let libjpeg skip work it would throw away.
+                img.draft("RGB", img.size)
+            img.load()
+    except ImageRefused:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused("photo.not_image",
+                           N_("The file is not a photograph Puncta can read (JPEG, PNG or "
+                              "WebP).")) from None
+    icc = img.info.get("icc_profile")
+    upright = ImageOps.exif_transpose(img)  # applies the orientation, then drops the tag
+    if upright.mode != "RGB":
+        upright = upright.convert("RGB")
+    # A fresh image from the pixels alone: no EXIF, XMP, comments or any other info.
+    clean = Image.frombytes("RGB", upright.size, upright.tobytes())
+    full = _encode(clean, icc if isinstance(icc, bytes) else None)
+    medium = _encode(_scaled(clean, MEDIUM_EDGE), None)
+    thumb = _encode(_scaled(clean, THUMB_EDGE), None)
+    return Processed(full=full, medium=medium, thumb=thumb, width=clean.width,
+                     height=clean.height, sha256=hashlib.sha256(full).hexdigest())

@@ -1,0 +1,59 @@
+// Capture with the baseline as a translucent overlay: the chosen photograph (camera or
+// file) is previewed under the baseline of the same view so the framing can be matched
+// before it is sent. No inline script or style: the CSP forbids both; CSSOM is allowed.
+(function () {
+  "use strict";
+  function frameFor(input) {
+    var field = input.closest(".field");
+    return (field && field.querySelector("[data-capture-frame]")) ||
+      document.querySelector("[data-capture-frame]");
+  }
+  function setOverlay(overlay, src) {
+    if (src) { overlay.src = src; overlay.hidden = false; }
+    else { overlay.removeAttribute("src"); overlay.hidden = true; }
+  }
+  function opacity() {
+    var range = document.querySelector("[data-overlay-opacity]");
+    return range ? Number(range.value) / 100 : 0.4;
+  }
+  function setup(input) {
+    var frame = frameFor(input);
+    if (!frame) { return; }
+    var preview = frame.querySelector("[data-capture-preview]");
+    var overlay = frame.querySelector("[data-capture-overlay]");
+    var empty = frame.querySelector("[data-capture-empty]");
+    var select = input.form && input.form.querySelector("[data-overlay-select]");
+    function baseline() {
+      if (select) {
+        var span = document.querySelector('[data-baseline-for="' + select.value + '"]');
+        return span ? span.dataset.src : "";
+      }
+      return overlay.dataset.src || "";
+    }
+    function refresh() {
+      setOverlay(overlay, baseline());
+      overlay.style.opacity = String(opacity());
+      frame.classList.toggle("has-overlay", !overlay.hidden);
+    }
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (preview.dataset.url) { URL.revokeObjectURL(preview.dataset.url); }
+      if (file) {
+        preview.dataset.url = URL.createObjectURL(file);
+        preview.src = preview.dataset.url;
+        preview.hidden = false;
+        if (empty) { empty.hidden = true; }
+      } else {
+        preview.hidden = true;
+      }
+      refresh();
+    });
+    if (select) { select.addEventListener("change", refresh); }
+    var range = document.querySelector("[data-overlay-opacity]");
+    if (range) { range.addEventListener("input", refresh); }
+    refresh();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-capture-input]").forEach(setup);
+  });
+})();
