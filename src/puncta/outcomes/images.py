@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # 50 MP: more than any phone; a decompression bomb is refused
-FORMATS = ("JPEG", "PNG", "WEBP", "MPO")
+FORMATS = ("JPEG", "PNG", "WEBP")  # the JPEG opener also reads phones' MPO files
 MEDIUM_EDGE = 1600
 THUMB_EDGE = 320
 QUALITY = 88
