@@ -22,7 +22,7 @@ def summary_pdf(doc: dict[str, Any]) -> bytes:
     """``doc``: title, subtitle, headings, ``sessions`` and ``results`` (lines of text),
     ``photos`` (up to two (caption, JPEG bytes)), footer."""
     buf = io.BytesIO()
-    pdf = Canvas(buf, pagesize=LETTER, invariant=1)
+    pdf = Canvas(buf, pagesize=LETTER, invariant=1, pageCompression=0)
     pdf.setTitle(doc["title"])
     page_w, page_h = LETTER
     y = page_h - MARGIN
