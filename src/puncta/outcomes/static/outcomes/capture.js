@@ -9,8 +9,13 @@
       document.querySelector("[data-capture-frame]");
   }
   function setOverlay(overlay, src) {
-    if (src) { overlay.src = src; overlay.hidden = false; }
-    else { overlay.removeAttribute("src"); overlay.hidden = true; }
+    if (src) {
+      if (overlay.getAttribute("src") !== src) { overlay.src = src; }
+      overlay.hidden = false;
+    } else {
+      overlay.removeAttribute("src");
+      overlay.hidden = true;
+    }
   }
   function opacity() {
     var range = document.querySelector("[data-overlay-opacity]");
@@ -37,16 +42,16 @@
     }
     input.addEventListener("change", function () {
       var file = input.files && input.files[0];
-      if (preview.dataset.url) { URL.revokeObjectURL(preview.dataset.url); }
-      if (file) {
-        preview.dataset.url = URL.createObjectURL(file);
-        preview.src = preview.dataset.url;
+      if (!file) { preview.hidden = true; refresh(); return; }
+      // A data: URL, not a blob: one: the CSP allows images from 'self' and data: only.
+      var reader = new FileReader();
+      reader.onload = function () {
+        preview.src = reader.result;
         preview.hidden = false;
         if (empty) { empty.hidden = true; }
-      } else {
-        preview.hidden = true;
-      }
-      refresh();
+        refresh();
+      };
+      reader.readAsDataURL(file);
     });
     if (select) { select.addEventListener("change", refresh); }
     var range = document.querySelector("[data-overlay-opacity]");
