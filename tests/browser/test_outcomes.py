@@ -57,8 +57,8 @@ def _loaded(page, selector):
     return True
 
 
-def test_capture_rate_compare_and_progress_on_a_phone(browser, live_server, personas, course,
-                                                      photo_storage):
+def test_capture_rate_compare_and_progress_on_a_phone(
+        browser, live_server, personas, course, photo_storage):  # noqa: F811
     signed_sessions(personas, course, 2)
     ctx = browser.new_context(base_url=live_server.url, **PHONE)
     page = ctx.new_page()
@@ -136,14 +136,14 @@ def test_capture_rate_compare_and_progress_on_a_phone(browser, live_server, pers
     ctx.close()
 
 
-def test_patient_sends_follow_up_rating_through_the_link(browser, live_server, personas,
-                                                         course, photo_storage):
+def test_patient_sends_follow_up_rating_through_the_link(
+        browser, live_server, personas, course, photo_storage):  # noqa: F811
     signed_sessions(personas, course, 2)
     baseline = services.photo_add(actor=actor_of(personas.nurse), patient=course.patient,
                                   plan=course, data=jpeg(size=(600, 800), orientation=0),
                                   view="front", when=services.When("baseline"))
     # The clinic's link to the patient (emailed by the follow-up task in use).
-    link, token = services.link_create(actor=actor_of(personas.nurse), patient=course.patient,
+    _link, token = services.link_create(actor=actor_of(personas.nurse), patient=course.patient,
                                        plan=course, purpose="follow_up",
                                        when=services.When("follow_up", months=1))
 

@@ -115,7 +115,7 @@ def test_patient_follow_up_link_ratings_and_overlay(personas, course):
     baseline = services.photo_add(actor=actor_of(personas.nurse), patient=course.patient,
                                   plan=course, data=jpeg(), view="front",
                                   when=services.When("baseline"))
-    link, token = services.link_create(actor=actor_of(personas.front_desk),
+    _link, token = services.link_create(actor=actor_of(personas.front_desk),
                                        patient=course.patient, plan=course,
                                        purpose="follow_up",
                                        when=services.When("follow_up", months=1))

@@ -49,7 +49,7 @@ def test_jpeg_with_gps_goes_in_no_metadata_comes_out(personas, course):
     # the blue mark of the top-left corner moves to the top-right.
     img = Image.open(io.BytesIO(_stored(photo)))
     assert (photo.width, photo.height) == img.size == (40, 60)
-    r, g, b = img.getpixel((36, 3))
+    r, _g, b = img.getpixel((36, 3))
     assert b > 150 and r < 100
     assert Photo.objects.get().sha256 == __import__("hashlib").sha256(_stored(photo)).hexdigest()
 

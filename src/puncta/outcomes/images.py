@@ -2,8 +2,8 @@
 every piece of metadata (EXIF with GPS, XMP, comments; only the colour profile stays),
 re-encode it, and make a screen-size copy and a thumbnail.
 
-Re-encoding from the pixels is what guarantees the metadata is gone: nothing of the
-uploaded file's bytes is kept.
+Re-encoding from the decoded pixels, with the image's ``info`` emptied, is what guarantees
+the metadata is gone: nothing of the uploaded file's bytes is kept.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def _encode(img: Image.Image, icc: bytes | None) -> bytes:
 
 def _scaled(img: Image.Image, edge: int) -> Image.Image:
     copy = img.copy()
-    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    # reducing_gap=1.0: a fast integer box reduction first, then Lanczos on what is left
+    # (from 12 MP straight to 1600 px, Lanczos alone costs half a second).
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=1.0)
     return copy
 
 
@@ -70,9 +72,6 @@ def process(data: bytes) -> Processed:
                                    N_("The image has more than 50 megapixels."))
             probe.verify()  # a truncated or corrupt file fails here
             img = Image.open(io.BytesIO(data), formats=FORMATS)
-            if img.format == "JPEG":
-                # Decode at full size but let libjpeg skip work it would throw away.
-                img.draft("RGB", img.size)
             img.load()
     except ImageRefused:
         raise
@@ -82,13 +81,16 @@ def process(data: bytes) -> Processed:
                            N_("The file is not a photograph Puncta can read (JPEG, PNG or "
                               "WebP).")) from None
     icc = img.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(img)  # applies the orientation, then drops the tag
-    if upright.mode != "RGB":
-        upright = upright.convert("RGB")
-    # A fresh image from the pixels alone: no EXIF, XMP, comments or any other info.
-    clean = Image.frombytes("RGB", upright.size, upright.tobytes())
+    clean = ImageOps.exif_transpose(img)  # a new image, the orientation applied
+    if clean.mode != "RGB":
+        clean = clean.convert("RGB")
+    # What the encoder could carry over from the original (EXIF, XMP, comment, ICC) lives
+    # in ``info``: emptied, so only the pixels (and the colour profile, passed on purpose)
+    # are written.
+    clean.info = {}
     full = _encode(clean, icc if isinstance(icc, bytes) else None)
-    medium = _encode(_scaled(clean, MEDIUM_EDGE), None)
-    thumb = _encode(_scaled(clean, THUMB_EDGE), None)
+    medium_img = _scaled(clean, MEDIUM_EDGE)
+    medium = _encode(medium_img, None)
+    thumb = _encode(_scaled(medium_img, THUMB_EDGE), None)
     return Processed(full=full, medium=medium, thumb=thumb, width=clean.width,
                      height=clean.height, sha256=hashlib.sha256(full).hexdigest())
