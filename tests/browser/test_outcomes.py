@@ -173,3 +173,41 @@ def test_patient_sends_follow_up_rating_through_the_link(
     mobile.goto(f"/o/{token}/")
     expect(mobile.get_by_role("heading", name="Link not available")).to_be_visible()
     phone.close()
+
+
+def test_live_camera_shot_under_the_overlay(browser, live_server, personas, course,  # noqa: F811
+                                            photo_storage):
+    """Chromium's fake camera stands in for a phone's: the baseline shows over the live
+    picture, the shot becomes the form's file and is saved like any photograph."""
+    from .conftest import CHROMIUM_FLAGS, _chromium
+
+    services.photo_add(actor=actor_of(personas.nurse), patient=course.patient, plan=course,
+                       data=jpeg(size=(600, 800), orientation=0), view="front",
+                       when=services.When("baseline"))
+    camera_browser = browser.browser_type.launch(
+        executable_path=_chromium(), headless=True,
+        args=[*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
+              "--use-fake-ui-for-media-stream"])
+    try:
+        ctx = camera_browser.new_context(base_url=live_server.url, permissions=["camera"],
+                                         **PHONE)
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        login(page, "nurse", PASSWORD)
+        page.goto(f"/outcomes/courses/{course.pk}/")
+        capture = page.locator("#capture")
+        capture.get_by_label("When", exact=True).select_option("session:1")
+        capture.get_by_role("button", name="Use the camera here (with the overlay)").click()
+        page.wait_for_function("() => { const v = document.querySelector("
+                               "'[data-capture-video]'); return v && v.videoWidth > 0; }")
+        expect(page.locator("[data-capture-overlay]")).to_be_visible()
+        capture.get_by_role("button", name="Take the photograph").click()
+        assert _loaded(page, "[data-capture-preview]")
+        expect(page.locator("[data-capture-video]")).to_be_hidden()
+        assert page.locator("#photo").evaluate("i => i.files.length") == 1
+        capture.get_by_role("button", name="Save photograph").click()
+        expect(page.get_by_text("Photograph saved (metadata removed).")).to_be_visible()
+        shot = Photo.objects.get(timepoint="session")
+        assert shot.session_number == 1 and shot.width > 0
+    finally:
+        camera_browser.close()

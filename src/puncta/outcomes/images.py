@@ -12,8 +12,9 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 30 * 1024 * 1024
@@ -25,10 +26,10 @@ QUALITY = 88
 
 
 class ImageRefused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: Any) -> None:
+        super().__init__(str(message))
         self.code = code
-        self.message = message
+        self.message = message  # lazy: rendered in the language of whoever reads it
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,16 @@ def _scaled(img: Image.Image, edge: int) -> Image.Image:
 
 def process(data: bytes) -> Processed:
     if not data:
-        raise ImageRefused("photo.empty", N_("The file is empty."))
+        raise ImageRefused("photo.empty", _("The file is empty."))
     if len(data) > MAX_BYTES:
-        raise ImageRefused("photo.too_large", N_("The file is larger than 30 MB."))
+        raise ImageRefused("photo.too_large", _("The file is larger than 30 MB."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data), formats=FORMATS)
             if probe.width * probe.height > MAX_PIXELS:
                 raise ImageRefused("photo.too_many_pixels",
-                                   N_("The image has more than 50 megapixels."))
+                                   _("The image has more than 50 megapixels."))
             probe.verify()  # a truncated or corrupt file fails here
             img = Image.open(io.BytesIO(data), formats=FORMATS)
             img.load()
@@ -78,7 +79,7 @@ def process(data: bytes) -> Processed:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRefused("photo.not_image",
-                           N_("The file is not a photograph Puncta can read (JPEG, PNG or "
+                           _("The file is not a photograph Puncta can read (JPEG, PNG or "
                               "WebP).")) from None
     icc = img.info.get("icc_profile")
     clean = ImageOps.exif_transpose(img)  # a new image, the orientation applied

@@ -170,7 +170,7 @@ def photo_prepare(*, patient: Patient, data: bytes, view: str) -> Prepared:
     try:
         processed = images.process(data)
     except images.ImageRefused as exc:
-        raise OutcomeError(exc.code, _(exc.message), "photo") from None
+        raise OutcomeError(exc.code, str(exc.message), "photo") from None
     return Prepared(processed, _store(processed, patient.clinic_id, patient.pk), view)
 
 

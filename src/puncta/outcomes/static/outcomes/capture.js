@@ -21,6 +21,58 @@
     var range = document.querySelector("[data-overlay-opacity]");
     return range ? Number(range.value) / 100 : 0.4;
   }
+  // The live camera, where the browser has one: the baseline overlay sits on the live
+  // picture (a phone's own camera app, opened by the file input, cannot show it). The
+  // shot becomes the input's file, so the form sends it like any chosen photograph.
+  function camera(input, frame, preview, refresh) {
+    function find(selector) {
+      var field = input.closest(".field");
+      return (field && field.querySelector(selector)) ||
+        (input.form && input.form.querySelector(selector));
+    }
+    var start = find("[data-camera-start]");
+    var shoot = find("[data-camera-shoot]");
+    var video = frame.querySelector("[data-capture-video]");
+    if (!start || !shoot || !video || !navigator.mediaDevices ||
+        !navigator.mediaDevices.getUserMedia || typeof DataTransfer === "undefined") {
+      return;
+    }
+    var stream = null;
+    function stop() {
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+      stream = null;
+      video.hidden = true;
+      shoot.hidden = true;
+    }
+    start.hidden = false;
+    start.addEventListener("click", function () {
+      navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false})
+        .then(function (s) {
+          stream = s;
+          video.srcObject = s;
+          video.hidden = false;
+          preview.hidden = true;
+          shoot.hidden = false;
+          refresh();
+          return video.play();
+        })
+        .catch(function () { stop(); start.disabled = true; });
+    });
+    shoot.addEventListener("click", function () {
+      if (!stream || !video.videoWidth) { return; }
+      var canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      canvas.toBlob(function (blob) {
+        var files = new DataTransfer();
+        files.items.add(new File([blob], "camera.jpg", {type: "image/jpeg"}));
+        input.files = files.files;
+        stop();
+        input.dispatchEvent(new Event("change"));
+      }, "image/jpeg", 0.92);
+    });
+  }
   function setup(input) {
     var frame = frameFor(input);
     if (!frame) { return; }
@@ -53,6 +105,7 @@
       };
       reader.readAsDataURL(file);
     });
+    camera(input, frame, preview, refresh);
     if (select) { select.addEventListener("change", refresh); }
     var range = document.querySelector("[data-overlay-opacity]");
     if (range) { range.addEventListener("input", refresh); }
