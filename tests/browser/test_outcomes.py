@@ -175,8 +175,8 @@ def test_patient_sends_follow_up_rating_through_the_link(
     phone.close()
 
 
-def test_live_camera_shot_under_the_overlay(browser, live_server, personas, course,  # noqa: F811
-                                            photo_storage):
+def test_live_camera_shot_under_the_overlay(
+        browser, live_server, personas, course, photo_storage):  # noqa: F811
     """Chromium's fake camera stands in for a phone's: the baseline shows over the live
     picture, the shot becomes the form's file and is saved like any photograph."""
     from .conftest import CHROMIUM_FLAGS, _chromium
