@@ -268,3 +268,33 @@ def test_api_photos_assessments_report(personas, course, client, bare_course):
     assert client.get("/api/v1/outcomes/report", **_api(personas.clinic_admin)).status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/courses/{course_id}/photos" in schema["paths"]
+
+
+def test_course_and_comparison_pages_constant_queries(personas, course):
+    nurse = actor_of(personas.nurse)
+    charts = signed_sessions(personas, course, 4)
+    c = client_for(personas.physician)
+    counts = []
+    small = jpeg(orientation=0, gps=False)
+    for batch in (1, 5):  # 2 photographs and 2 assessments, then 12 and 12
+        for i in range(batch if batch == 1 else batch):
+            for view in ("front", "left45"):
+                services.photo_add(actor=nurse, patient=course.patient, plan=course,
+                                   data=small, view=view,
+                                   when=services.When("session", session_number=1 + i % 4))
+            _assess(personas, course, "gb_qualitative", {"grade": 3 - i % 2},
+                    f"session:{1 + i % 4}", on=charts[i % 4].on)
+            _assess(personas, course, "gais_clinician", {"rating": 2}, f"session:{1 + i % 4}",
+                    on=charts[i % 4].on)
+        row = []
+        for url in (f"/outcomes/courses/{course.pk}/",
+                    f"/outcomes/courses/{course.pk}/compare/?view=front",
+                    f"/outcomes/patients/{course.patient_id}/progress/"):
+            c.get(url)
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url).status_code == 200
+            row.append(len(ctx.captured_queries))
+        counts.append(row)
+    assert Photo.objects.count() == 12 and Assessment.objects.count() == 12
+    assert counts[0] == counts[1], counts
+    print(f"course, comparison, progress pages: {counts[0]} queries")
