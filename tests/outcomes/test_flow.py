@@ -298,3 +298,25 @@ def test_course_and_comparison_pages_constant_queries(personas, course):
     assert Photo.objects.count() == 12 and Assessment.objects.count() == 12
     assert counts[0] == counts[1], counts
     print(f"course, comparison, progress pages: {counts[0]} queries")
+
+
+def test_pages_in_french(personas, course):
+    personas.physician.user.language = "fr"
+    personas.physician.user.save()
+    c = client_for(personas.physician)
+    page = c.get(f"/outcomes/courses/{course.pk}/").content.decode()
+    assert "Protocole photographique" in page and "Maculaire" in page
+    assert "Joue gauche" in page or "45° gauche" in page
+    assert "Grade qualitatif des cicatrices d'acné" in page.replace("&#x27;", "'")
+    for url in ("/outcomes/", "/outcomes/report/",
+                f"/outcomes/courses/{course.pk}/compare/"):
+        assert '<html lang="fr">' in c.get(url).content.decode(), url
+    course.patient.preferred_language = "fr"
+    course.patient.save()
+    _link, token = services.link_create(actor=actor_of(personas.nurse), patient=course.patient,
+                                        plan=course, purpose="follow_up",
+                                        when=services.When("follow_up", months=3))
+    from django.test import Client
+
+    public = Client().get(f"/o/{token}/").content.decode()
+    assert "Comment sont vos résultats" in public and "Nettement amélioré" in public

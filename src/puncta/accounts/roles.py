@@ -68,12 +68,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "chart.cosign": frozenset({Role.PHYSICIAN}),
     "adverse.record": CLINICAL_ROLES,
     "adverse.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
-    # Outcomes: clinicians take photographs and rate scales; photographs are clinical
-    # records, so only clinicians see them. The front desk may send a patient's follow-up
-    # link; the de-identified clinic report is also for the clinic administrator.
+    # Outcomes: clinicians take photographs, rate scales and send the patient's link
+    # (follow-up links also go out by the outcome schedule's tasks); photographs are
+    # clinical records, so only clinicians see them; the de-identified clinic report is
+    # also for the clinic administrator.
     "outcome.view": CLINICAL_ROLES,
     "outcome.record": CLINICAL_ROLES,
-    "outcome.link": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
+    "outcome.link": CLINICAL_ROLES,
     "outcome.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
     "photo.view": CLINICAL_ROLES,
     "photo.capture": CLINICAL_ROLES,

@@ -34,4 +34,6 @@ def _schedule(chart_id: int) -> None:
 def chart_saved(sender: Any, instance: Chart, created: bool, **kwargs: Any) -> None:
     if instance.status != ChartStatus.DRAFT and instance.plan_id is not None:
         pk = instance.pk
-        transaction.on_commit(lambda: _schedule(pk))
+        # robust: a failure to schedule is logged, never turned into an error for the
+        # clinician whose chart was just signed.
+        transaction.on_commit(lambda: _schedule(pk), robust=True)

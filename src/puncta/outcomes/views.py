@@ -23,7 +23,8 @@ from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
 from puncta.clinics import clock
 from puncta.patients import selectors as patient_selectors
-from puncta.plans.models import PlanZone
+from puncta.plans.models import PlanZone, Severity
+from puncta.rules import codes
 from puncta.rules import scales as rule_scales
 
 from . import report as clinic_report
@@ -339,10 +340,13 @@ def report_view(request: HttpRequest) -> HttpResponse:
     rows = clinic_report.course_rows(request.clinic.pk)
     record(actor_from_request(request), Action.READ, object_type="outcomes.report",
            data={"courses": len(rows)})
-    labels = {i["code"]: label(_Obj(i)) for i in rule_scales_codes()["indications"]}
+    fr = (translation.get_language() or "en").startswith("fr")
+    labels = {i["code"]: i["fr"] if fr else i["en"] for i in codes()["indications"]}
+    severities = dict(Severity.choices)
     groups = clinic_report.grouped(rows)
     for g in groups:
         g["indication_label"] = labels.get(g["indication"], g["indication"])
+        g["severity_label"] = severities.get(g["severity"], g["severity"])
         sc = rule_scales.scales().get(g["scale"])
         g["scale_label"] = label(sc) if sc else "—"
     return render(request, "outcomes/report.html", {"groups": groups, "courses": len(rows)})
@@ -356,17 +360,6 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(clinic_report.to_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="outcomes-deidentified.csv"'
     return response
-
-
-class _Obj:
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.en, self.fr = row["en"], row["fr"]
-
-
-def rule_scales_codes() -> dict[str, Any]:
-    from puncta.rules import codes
-
-    return codes()
 
 
 # --- The single-use link: a clinic phone or the patient -----------------------------------
