@@ -117,6 +117,8 @@ def test_capture_rate_compare_and_progress_on_a_phone(
     expect(page.locator("#assessment-table tr[data-scale=gb_qualitative]")).to_contain_text(
         "responder")
     expect(page.locator("#progress svg.progresschart")).to_have_count(2)
+    page.screenshot(path=str(photo_storage.parent / "course.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
 
     # The comparison: slider over the same view, side by side below, progress chart.
     page.get_by_role("link", name="Compare photographs").first.click()
@@ -131,6 +133,7 @@ def test_capture_rate_compare_and_progress_on_a_phone(
     assert abs(clip / full - 0.2) < 0.05
     expect(page.locator("#side-by-side img")).to_have_count(2)
     expect(page.locator("#progress svg.progresschart").first).to_be_visible()
+    page.screenshot(path=str(photo_storage.parent / "compare.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, "the comparison page scrolls sideways on a phone"
     ctx.close()

@@ -17,7 +17,8 @@ from puncta.rules import scales as rule_scales
 
 from .models import Assessment
 
-W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 220, 44, 16, 28, 40
+# Narrow enough to stay legible on a phone (the SVG scales to the card's width).
+W, H, LEFT, RIGHT, TOP, BOTTOM = 420, 210, 34, 40, 30, 40
 
 
 def label(obj: Any, attr: str = "") -> str:

@@ -257,12 +257,15 @@ def assessment_record(*, actor: Actor, patient: Patient, plan: TreatmentPlan | N
     root = course_root(plan)
     if charts is None and root is not None and when.timepoint == Timepoint.SESSION:
         charts = course_charts(patient, root)
+    chart = _chart_for(when, charts)
+    # A session's assessment is dated by its session (it may be entered later); anything
+    # else by the day it is recorded.
+    on = on or (chart.on if chart is not None else clock.today(patient.clinic))
     with transaction.atomic():
         assessment = Assessment.objects.create(
-            clinic_id=patient.clinic_id, patient=patient, plan=root,
-            chart=_chart_for(when, charts), timepoint=when.timepoint,
-            session_number=when.session_number, months=when.months,
-            on=on or clock.today(patient.clinic), scale=scale, rater=sc.rater,
+            clinic_id=patient.clinic_id, patient=patient, plan=root, chart=chart,
+            timepoint=when.timepoint, session_number=when.session_number, months=when.months,
+            on=on, scale=scale, rater=sc.rater,
             answers=result.answers, total=result.total,
             band=result.band.en if result.band else "", scales_version=result.version,
             recorded_by=actor.user, by_patient=by_patient)
