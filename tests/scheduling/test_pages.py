@@ -156,13 +156,16 @@ def test_appointment_page_starts_the_chart(personas, plan, frozen_today):
 
 
 def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monkeypatch):
-    from django.utils import timezone
 
     client = client_for(personas.front_desk)
     client.post(reverse("scheduling:series", args=[plan.pk]), {"action": "book_one",
                                                                "number": "1"})
     appt = Appointment.objects.get(series=plan)
-    day = timezone.localtime(appt.start).date()
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
+    from django.utils import timezone
+
+    # The clinic's clock (not the server's zone) says which day "today" is: the morning
+    # of the appointment.
+    monkeypatch.setattr(timezone, "now", lambda: appt.start - dt.timedelta(hours=1))
+    client = client_for(personas.front_desk)  # signed in that morning
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html

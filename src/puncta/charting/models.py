@@ -67,6 +67,12 @@ class Chart(models.Model):
     cosigned_at = models.DateTimeField(null=True, blank=True)
     cosign_note = models.TextField(blank=True, max_length=2000)
     aftercare = models.JSONField(null=True, blank=True)  # the sheet as given to the patient
+    # The supervising physician's own confirmation (signed in as themselves) that they
+    # supervised: required before a supervised dermal chart can be signed.
+    supervision_attested_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+")
+    supervision_attested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-on", "-id"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("charts/walk-in/<int:patient_id>/", views.walk_in, name="walk_in"),
     path("charts/<int:pk>/", views.chart_view, name="chart"),
     path("charts/<int:pk>/cosign/", views.cosign, name="cosign"),
+    path("charts/<int:pk>/attest/", views.attest, name="attest"),
     path("charts/<int:pk>/amend/", views.amend, name="amend"),
     path("charts/<int:pk>/aftercare/", views.aftercare, name="aftercare"),
     path("charts/<int:pk>/aftercare.pdf", views.aftercare_download, name="aftercare_pdf"),

@@ -8,12 +8,13 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics import clock
 from puncta.clinics.models import Room
 from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
@@ -23,6 +24,7 @@ from . import durations
 from .availability import Calendar
 from .eligibility import Eligibility
 from .models import LIVE, Appointment, Kind, Status
+from .selectors import sessions_done
 from .series import course_windows, local_date, series_appointments
 
 
@@ -76,7 +78,7 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     refusals: list[Refusal] = []
     # Screening and consent must be in order when booking; the chart re-checks them on
     # the day of each session (a later session may need a renewed screening by then).
-    for p in treatment_gate(patient, timezone.localdate()):
+    for p in treatment_gate(patient, clock.today(clinic)):
         refusals.append(Refusal(p.code, p.message, p.url))
     if not plan.bookable:
         refusals.append(Refusal("plan.not_bookable", _(
@@ -93,7 +95,7 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     earliest, latest = _window(plan, req.number, siblings)
     outside = not earliest <= day <= latest
     if outside:
-        if not req.override_reason.strip() or actor.role != "physician":
+        if not req.override_reason.strip() or not has_perm(actor.role, "appointment.override"):
             refusals.append(Refusal("window.outside", _(
                 "Session %(n)s must be between %(a)s and %(b)s; outside its window it needs a "
                 "physician's override with a reason.") % {
@@ -105,13 +107,13 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
         refusals.append(Refusal("series.order", _(
             "Session %(n)s must fall after the session before it and before the one after "
             "it.") % {"n": req.number}))
-    previous = [local_date(a) for a in siblings if a.status == Status.COMPLETED]
-    decision = Eligibility(plan, previous).decide(req.practitioner, req.supervisor, req.device,
-                                                  day)
+    decision = Eligibility(plan, sessions_done(patient.pk, exclude=exclude)).decide(
+        req.practitioner, req.supervisor, req.device, day)
     for f in decision.findings:
         if f.severity == "refuse":
             refusals.append(Refusal(f.code, f.message))
-    if req.supervisor is not None and req.supervisor.role != "physician":
+    if req.supervisor is not None and not has_perm(req.supervisor.role,
+                                                   "procedure.supervise"):
         refusals.append(Refusal("supervision.not_physician", _(
             "The supervisor must be a physician.")))
     if req.supervisor is not None and req.supervisor.pk == req.practitioner.pk:
@@ -294,7 +296,8 @@ def reflow(actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
             finder = SlotFinder(plan, practitioner=appt.practitioner, location=appt.location,
                                 ignore=[appt.pk])
             slot = None
-            for candidate in _days(w.earliest, w.target, w.latest, timezone.localdate()):
+            today = clock.today(plan.patient.clinic)
+            for candidate in _days(w.earliest, w.target, w.latest, today):
                 slot = finder.find(candidate)
                 if slot is not None:
                     break

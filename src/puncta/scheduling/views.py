@@ -15,9 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from puncta.accounts.access import clinic_view
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import roles_with
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics import clock
 from puncta.clinics.models import Location, Room
+from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
@@ -140,7 +143,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = clock.today(request.clinic)
     if view == "week":
         first = day - dt.timedelta(days=day.weekday())
         days = [first + dt.timedelta(days=i) for i in range(7)]
@@ -209,6 +212,10 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
         "messages_log": appt.messages.all()[:50],
+        "supervisor_roles": roles_with("procedure.supervise"),
+        # Consent withdrawn or screening lapsed since booking: shown before the day comes.
+        "gate": treatment_gate(appt.patient, clock.local_date(appt.location, appt.start))
+        if appt.status == Status.BOOKED else [],
     })
 
 

@@ -22,6 +22,7 @@ from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
 from puncta.audit.models import Action, AuditEvent
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics import clock
 from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
@@ -38,7 +39,7 @@ PAGE_SIZE = 25
 @clinic_view("patient.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic
-    today = timezone.localdate()
+    today = clock.today(request.clinic)
     stats = patient_selectors.patients_of(clinic.pk).aggregate(total=Count("id"))
     month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     new_this_month = patient_selectors.patients_of(clinic.pk).filter(
@@ -91,7 +92,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": patient,
         "screening": screening,
         "consents": consents,
-        "gate": treatment_gate(patient, timezone.localdate(), screening=screening,
+        "gate": treatment_gate(patient, clock.today(request.clinic), screening=screening,
                                statuses=consents),
         "plans": list(plans_of(patient)),
         "upcoming": list(patient_upcoming(patient.pk, timezone.now())[:20]),
