@@ -59,16 +59,17 @@ def consent_photography(personas, patient):
 
 @pytest.fixture
 def course(personas, clinic_ready):  # noqa: F811
+    # ready_patient signs the consents a charted session needs, photography included.
     patient = ready_patient(personas, given_name="Chloé", family_name="Roy",
                             email="chloe@example.org")
-    consent_photography(personas, patient)
     return acne_plan(personas, patient, start=timezone.localdate() + dt.timedelta(days=1))
 
 
 @pytest.fixture
 def bare_course(personas, clinic_ready):  # noqa: F811
     """A course whose patient never consented to photography."""
-    patient = ready_patient(personas, given_name="Noé", family_name="Sansphoto")
+    patient = ready_patient(personas, consents=("microneedling", "numbing"), given_name="Noé",
+                            family_name="Sansphoto")
     return acne_plan(personas, patient, start=timezone.localdate() + dt.timedelta(days=1))
 
 
