@@ -320,3 +320,19 @@ def test_pages_in_french(personas, course):
 
     public = Client().get(f"/o/{token}/").content.decode()
     assert "Comment sont vos résultats" in public and "Nettement amélioré" in public
+
+
+def test_follow_ups_due_listed_for_the_clinic(personas, course):
+    from puncta.clinics import clock
+
+    signed_sessions(personas, course, 1)
+    today = clock.today(personas.clinic)
+    follows = services.follow_ups_schedule(actor=actor_of(personas.physician), plan=course,
+                                           last_session=today - dt.timedelta(days=28))
+    page = client_for(personas.nurse).get("/outcomes/")
+    due = page.context["due"]
+    assert [f.months for f in due] == [1]  # 1 month falls due within the reminder window
+    assert "Chloé Roy" in page.content.decode()
+    assert follows[1] not in due
+    assert client_for(personas.front_desk).get("/outcomes/").status_code == 403
+    assert client_for(personas.other_clinic_user).get("/outcomes/").context["due"] == []
