@@ -391,7 +391,12 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return render(request, "outcomes/unavailable.html", status=410)
     lang = request.GET.get("lang")
-    translation.activate(lang if lang in ("en", "fr") else link.patient.preferred_language)
+    # override, not activate: the language is this response's, not the thread's.
+    with translation.override(lang if lang in ("en", "fr") else link.patient.preferred_language):
+        return _public(request, link, token)
+
+
+def _public(request: HttpRequest, link: Any, token: str) -> HttpResponse:
     actor = services.link_actor(link, request.META.get("REMOTE_ADDR"))
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
