@@ -97,3 +97,13 @@ def _audit_delete_trigger_lifted_for_flush(request):
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request in French (a French user, the patient's intake page) leaves French active
+    in the thread; tests that call code directly expect the default language."""
+    yield
+    from django.utils import translation
+
+    translation.activate("en")

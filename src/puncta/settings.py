@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "puncta.clinics",
@@ -105,12 +108,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "puncta.accounts.middleware.UserLanguageMiddleware",
     "puncta.accounts.middleware.ActiveClinicMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "puncta.accounts.middleware.MfaMiddleware",
     "puncta.accounts.middleware.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,6 +166,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # One file per test process, so concurrent runs never share (or delete) it.
         _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_SQLITE") or str(
             Path(tempfile.gettempdir()) / f"puncta-test-{os.getpid()}.sqlite3")}
+        if _db["NAME"] == ":memory:":
+            # Never ":memory:" even before the test database exists: a live server started
+            # first would otherwise share the main thread's one connection with its own
+            # thread (Django does that for in-memory SQLite), and a request finishing while
+            # a test flushes crashes SQLite (seen on a loaded machine).
+            _db["NAME"] = _db["TEST"]["NAME"]
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_DB_NAME") or None}
 DATABASES = {"default": _db}
@@ -194,6 +205,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-step sign-in (TOTP): the roles that must use it, comma-separated. Unset: the
+# physicians and clinic administrators in production, nobody otherwise (the demo
+# personas sign in with a password); set it empty to require it of nobody.
+_mfa_roles = os.environ.get("PUNCTA_MFA_REQUIRED_ROLES")
+PUNCTA_MFA_REQUIRED_ROLES: list[str] | None = (
+    None if _mfa_roles is None else [r.strip() for r in _mfa_roles.split(",") if r.strip()])
+OTP_TOTP_ISSUER = "Puncta"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:dashboard"
@@ -299,6 +318,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PUNCTA_LOG_LEVEL", "WARNING")},
 }
+
+# Rate limits, counted in the database so every worker shares them ("COUNT/SECONDS" per
+# client address): failed API token attempts, and the public intake link pages (all
+# requests, and unknown or used links, which is what guessing looks like).
+def _rate(name: str, default: str) -> tuple[int, int]:
+    raw = os.environ.get(name) or default
+    try:
+        count, seconds = (int(part) for part in raw.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not COUNT/SECONDS (e.g. 20/300).") \
+            from None
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r}: both numbers must be positive.")
+    return count, seconds
+
+
+PUNCTA_TOKEN_FAILURE_RATE = _rate("PUNCTA_TOKEN_FAILURE_RATE", "20/300")
+PUNCTA_INTAKE_RATE = _rate("PUNCTA_INTAKE_RATE", "120/60")
+PUNCTA_INTAKE_BAD_LINK_RATE = _rate("PUNCTA_INTAKE_BAD_LINK_RATE", "10/900")
 
 # Count SQL queries per request and expose them in a response header (bench mode only).
 PUNCTA_BENCH = _env_bool("PUNCTA_BENCH", False)

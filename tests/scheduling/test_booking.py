@@ -121,10 +121,19 @@ def test_moving_a_session_reflows_the_next(personas, plan, frozen_today):
     assert 42 <= gap <= 56, gap
 
 
-def test_missed_session_moves_later_ones_up_and_reflows(personas, plan, frozen_today):
+def test_missed_session_moves_later_ones_up_and_reflows(personas, plan, frozen_today,
+                                                        monkeypatch):
+    from django.utils import timezone
+
     proposal = propose_series(plan)
     appts = services.book_series(actor_of(personas.front_desk),
                                  [_request(plan, p.slot, p.number) for p in proposal])
+    # Not before its time: a session still to come cannot be missed (or completed).
+    for status in (Status.MISSED, Status.COMPLETED):
+        with pytest.raises(services.BookingRefused) as exc:
+            services.set_status(actor_of(personas.front_desk), appts[1], status)
+        assert exc.value.refusals[0].code == "status.not_yet"
+    monkeypatch.setattr(timezone, "now", lambda: appts[1].start + dt.timedelta(hours=1))
     services.set_status(actor_of(personas.front_desk), appts[1], Status.MISSED)
     numbers = list(Appointment.objects.filter(series=plan, status="booked")
                    .order_by("start").values_list("session_number", flat=True))

@@ -19,8 +19,8 @@ from puncta.plans.models import TreatmentPlan
 from .availability import day_bounds
 from .models import LIVE, Appointment, Kind, PatientMessage, Status
 
-RELATED = ("patient", "practitioner__user", "supervisor__user", "room", "device", "location",
-           "plan")
+RELATED = ("patient__clinic", "practitioner__user", "supervisor__user", "room", "device",
+           "location", "plan")
 
 
 def clinicians(clinic_id: int) -> QuerySet[Membership]:

@@ -256,6 +256,12 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
         if locked.status != Status.BOOKED:
             raise BookingRefused([Refusal("status.final", _(
                 "This appointment is already %(s)s.") % {"s": locked.get_status_display()})])
+        if status in (Status.COMPLETED, Status.MISSED) and locked.start > clock.now():
+            # Only a session that happened is completed (the chart signed after it), and
+            # only one whose time has come can be missed.
+            raise BookingRefused([Refusal("status.not_yet", _(
+                "This appointment has not started yet: it can be completed or marked missed "
+                "only from its start time."))])
         locked.status = status
         locked.version += 1
         locked.save(update_fields=["status", "version", "updated_at"])
