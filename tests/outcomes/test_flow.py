@@ -336,3 +336,16 @@ def test_follow_ups_due_listed_for_the_clinic(personas, course):
     assert follows[1] not in due
     assert client_for(personas.front_desk).get("/outcomes/").status_code == 403
     assert client_for(personas.other_clinic_user).get("/outcomes/").context["due"] == []
+
+
+def test_guessing_links_is_rate_limited(personas, course, settings):
+    from django.test import Client
+
+    settings.PUNCTA_INTAKE_BAD_LINK_RATE = (3, 900)
+    phone = Client()
+    assert [phone.get(f"/o/guess{i}/").status_code for i in range(4)] == [410, 410, 410, 429]
+    _link, token = services.link_create(actor=actor_of(personas.nurse), patient=course.patient,
+                                        plan=course, purpose="follow_up",
+                                        when=services.When("follow_up", months=1))
+    assert phone.get(f"/o/{token}/").status_code == 429  # even a good one, for a while
+    assert Client(REMOTE_ADDR="10.0.0.9").get(f"/o/{token}/").status_code == 200

@@ -9,6 +9,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from puncta.accounts import ratelimit
 from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
@@ -385,9 +387,27 @@ def _public_context(link: Any, raw: str, errors: dict[str, str],
     }
 
 
+def _resolve_limited(request: HttpRequest, token: str) -> tuple[Any, HttpResponse | None]:
+    """The link, under the same per-address limits as the intake link (requests per
+    window, and unknown/used/expired tokens tried: guessing)."""
+    who = request.META.get("REMOTE_ADDR") or "unknown"
+    every = ratelimit.limit_from("outcome-link", settings.PUNCTA_INTAKE_RATE)
+    bad = ratelimit.limit_from("outcome-bad-link", settings.PUNCTA_INTAKE_BAD_LINK_RATE)
+    if not ratelimit.hit(every, who):
+        return None, ratelimit.refused(request, every)
+    if ratelimit.over(bad, who):
+        return None, ratelimit.refused(request, bad)
+    link = services.link_resolve(token)
+    if link is None:
+        ratelimit.hit(bad, who)
+    return link, None
+
+
 @require_http_methods(["GET", "POST"])
 def public(request: HttpRequest, token: str) -> HttpResponse:
-    link = services.link_resolve(token)
+    link, refused = _resolve_limited(request, token)
+    if refused is not None:
+        return refused
     if link is None:
         return render(request, "outcomes/unavailable.html", status=410)
     lang = request.GET.get("lang")
@@ -439,7 +459,9 @@ def _public(request: HttpRequest, link: Any, token: str) -> HttpResponse:
 def public_baseline(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     """The baseline photograph shown as the overlay on a phone using a link: only a
     photograph of the link's own course, audited as read through the link."""
-    link = services.link_resolve(token)
+    link, refused = _resolve_limited(request, token)
+    if refused is not None:
+        return refused
     if link is None or link.plan is None:
         return HttpResponse(status=404)
     photo = Photo.objects.filter(pk=pk, plan=link.plan, patient=link.patient,
