@@ -119,7 +119,7 @@ def test_served_only_to_own_clinic_clinicians_with_a_read_audit_event(personas, 
     before = AuditEvent.objects.filter(action="read", object_id=str(photo.pk)).count()
     r = client_for(personas.physician).get(url)
     assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
-    assert b"".join(r.streaming_content) == _stored(photo)
+    assert r.content == _stored(photo)
     assert "no-store" in r["Cache-Control"]
     event = AuditEvent.objects.filter(action="read", object_type="outcomes.photo",
                                       object_id=str(photo.pk)).latest("id")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -159,9 +159,9 @@ def photo_file(request: HttpRequest, photo_id: int,
                size: Literal["full", "medium", "thumb"] = "full") -> Any:
     require(request, "photo.view")
     photo = selectors.photo_get(request.clinic.pk, photo_id)
-    handle = services.photo_open(actor=actor_from_request(request), photo=photo, size=size,
-                                 via="api")
-    response = FileResponse(handle, content_type="image/jpeg")
+    data = services.photo_bytes(actor=actor_from_request(request), photo=photo, size=size,
+                                via="api")
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
 

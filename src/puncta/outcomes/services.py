@@ -223,6 +223,12 @@ def photo_open(*, actor: Actor, photo: Photo, size: str, via: str = "web") -> An
     return photo_storage().open(getattr(photo, SIZES[size]), "rb")
 
 
+def photo_bytes(*, actor: Actor, photo: Photo, size: str, via: str = "web") -> bytes:
+    """The photograph's bytes (read audited first, as ``photo_open``)."""
+    with photo_open(actor=actor, photo=photo, size=size, via=via) as handle:
+        return bytes(handle.read())
+
+
 # --- Assessments --------------------------------------------------------------------------
 
 def scale_errors(exc: rule_scales.ScaleInputError, language: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -22,7 +22,7 @@ from puncta.accounts import ratelimit
 from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
-from puncta.audit.services import actor_from_request, record
+from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics import clock
 from puncta.patients import selectors as patient_selectors
 from puncta.plans.models import PlanZone, Severity
@@ -187,10 +187,15 @@ def photo_file(request: HttpRequest, pk: int, size: str) -> HttpResponse:
     and a read audit event written first."""
     photo = selectors.photo_get(request.clinic.pk, pk)
     try:
-        handle = services.photo_open(actor=actor_from_request(request), photo=photo, size=size)
+        data = services.photo_bytes(actor=actor_from_request(request), photo=photo, size=size)
     except services.OutcomeError:
         return HttpResponse(status=404)
-    response = FileResponse(handle, content_type="image/jpeg")
+    return _jpeg(data)
+
+
+def _jpeg(data: bytes) -> HttpResponse:
+    # A photograph is a few hundred kB to a few MB: sent whole, never cached by anyone.
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -301,8 +306,9 @@ def summary(request: HttpRequest, plan_id: int) -> HttpResponse:
         chosen = [front[0], front[-1]] if len(front) > 1 else front[:1]
         actor = actor_from_request(request)
         for p in chosen:
-            with services.photo_open(actor=actor, photo=p, size="medium", via="pdf") as fh:
-                photos.append((f"{p.timepoint_label}, {p.taken_on.isoformat()}", fh.read()))
+            photos.append((f"{p.timepoint_label}, {p.taken_on.isoformat()}",
+                           services.photo_bytes(actor=actor, photo=p, size="medium",
+                                                via="pdf")))
         doc = {
             "title": _("Your microneedling results"),
             "subtitle": _("%(name)s · %(indication)s · %(clinic)s") % {
@@ -332,8 +338,10 @@ def home(request: HttpRequest) -> HttpResponse:
     remind = rule_scales.outcome_schedule().remind_days_before
     due = selectors.follow_ups_due(request.clinic.pk, today.fromordinal(
         today.toordinal() + remind))
-    record(actor_from_request(request), Action.LIST, object_type="outcomes.followup",
-           data={"view": "due", "count": len(due)})
+    # One audit entry per patient the list names.
+    record_many(actor_from_request(request), [
+        Entry(action=Action.LIST, object_type="outcomes.followup", object_id=str(f.pk),
+              patient_id=f.patient_id, data={"view": "due"}) for f in due])
     return render(request, "outcomes/home.html", {"due": due, "today": today})
 
 
@@ -469,8 +477,5 @@ def public_baseline(request: HttpRequest, token: str, pk: int) -> HttpResponse:
                                  timepoint=Timepoint.BASELINE).first()
     if photo is None:
         return HttpResponse(status=404)
-    handle = services.photo_open(actor=services.link_actor(link, request.META.get(
-        "REMOTE_ADDR")), photo=photo, size="medium", via="link overlay")
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _jpeg(services.photo_bytes(actor=services.link_actor(link, request.META.get(
+        "REMOTE_ADDR")), photo=photo, size="medium", via="link overlay"))
