@@ -19,7 +19,11 @@ Puncta commands:
   token create USERNAME ...      issue an API token for a user's clinic membership
   token list|revoke ...          list tokens; revoke TOKEN_ID or --user USERNAME
   mfa status|reset USERNAME      two-step sign-in: who has it; reset a lost authenticator
-  audit verify                   check the audit log's hash chain
+  audit verify                   check the audit chains, guards and latest signed checkpoint
+  audit checkpoint               sign the audit chains' heads into the checkpoint store
+  backup DEST [--include-key]    back up database, media and audit checkpoints to DEST
+  restore SRC [--force]          restore a backup into DATABASE_URL, then verify the audit log
+  export --format ndjson DIR     FHIR R4B bulk export (NDJSON per type; --clinic, --type, --since)
   devices import-mdall FILE...   import Health Canada MDALL licence/device/company JSON
   devices verify --licence N     is a licence active and Class II+ (JSON; exit 3 if unknown)
   devices receive-lot|draw ...   receive a cartridge lot; draw one cartridge from it
@@ -29,7 +33,8 @@ Puncta commands:
   rules codes                    list condition, medication, procedure and zone codes
 
 Every Django management command works too (puncta help lists them).
-Environment: DATABASE_URL, PUNCTA_MODE (demo|dev|test|production), PUNCTA_DATA_DIR.
+Environment: DATABASE_URL, PUNCTA_MODE (demo|dev|test|production), PUNCTA_DATA_DIR,
+PUNCTA_AUDIT_KEY (see README).
 """
 
 

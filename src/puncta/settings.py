@@ -7,6 +7,7 @@ setting that is wrong). Everything else has a safe default for the embedded SQLi
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tempfile
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "puncta.charting",
     "puncta.outcomes",
     "puncta.api",
+    "puncta.fhir",
     "puncta.web",
     "puncta.synth",
 ]
@@ -312,6 +314,34 @@ TASKS = {
     }
 }
 
+# --- Audit anchoring and backups ---------------------------------------------------------
+# The key that signs audit checkpoints must live outside the database: an environment
+# variable, or a file generated once in the data directory (never in the database).
+# Production must name one explicitly (_check_production).
+AUDIT_KEY = os.environ.get("PUNCTA_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("PUNCTA_AUDIT_KEY_FILE") or DATA_DIR / "audit.key")
+# Signed checkpoints: a JSON-lines file appended to (default), or, when
+# PUNCTA_AUDIT_CHECKPOINT_STORAGE names a Django storage backend, one object per checkpoint
+# in that storage (STORAGES["audit_checkpoints"]).
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("PUNCTA_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
+if os.environ.get("PUNCTA_AUDIT_CHECKPOINT_STORAGE"):
+    try:
+        _options = json.loads(os.environ.get("PUNCTA_AUDIT_CHECKPOINT_STORAGE_OPTIONS") or "{}")
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "PUNCTA_AUDIT_CHECKPOINT_STORAGE_OPTIONS is not a JSON object.") from exc
+    STORAGES["audit_checkpoints"] = {
+        "BACKEND": os.environ["PUNCTA_AUDIT_CHECKPOINT_STORAGE"], "OPTIONS": _options}
+try:
+    AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("PUNCTA_AUDIT_CHECKPOINT_MINUTES", "15"))
+except ValueError as exc:
+    raise ImproperlyConfigured("PUNCTA_AUDIT_CHECKPOINT_MINUTES must be a whole number.") from exc
+# PostgreSQL: `puncta migrate` grants this role normal rights everywhere but only SELECT
+# and INSERT on the audit events (it never owns them, so it cannot disable their guards).
+DB_APP_ROLE = os.environ.get("PUNCTA_DB_APP_ROLE", "").strip()
+DB_APP_PASSWORD = os.environ.get("PUNCTA_DB_APP_PASSWORD", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -357,6 +387,11 @@ def _check_production() -> None:
         problems.append("PUNCTA_SECURE_COOKIES must be on in production (HTTPS only).")
     if not os.environ.get("DATABASE_URL"):
         problems.append("DATABASE_URL must be set in production (PostgreSQL).")
+    if not AUDIT_KEY and not os.environ.get("PUNCTA_AUDIT_KEY_FILE"):
+        problems.append("PUNCTA_AUDIT_KEY or PUNCTA_AUDIT_KEY_FILE must be set in production "
+                        "(the key that signs audit checkpoints, kept outside the database).")
+    elif AUDIT_KEY and len(AUDIT_KEY) < 32:
+        problems.append("PUNCTA_AUDIT_KEY is too short (32+ random characters).")
     if problems:
         raise ImproperlyConfigured("Insecure production configuration: " + " ".join(problems))
 
