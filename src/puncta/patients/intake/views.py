@@ -104,13 +104,14 @@ def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
     response = link.response
     patient = response.patient
     lang = request.GET.get("lang")
-    translation.activate(lang if lang in ("en", "fr") else patient.preferred_language)
     actor = Actor(label="patient (intake link)", clinic_id=patient.clinic_id,
                   ip=client_ip(request))
     if request.method == "GET":
         record(actor, Action.READ, response, patient_id=patient.pk, data={"via": "link"})
-    return _intake_form(request, response, actor, by_patient=True, link=link,
-                        save_url=reverse("patients:intake_public", args=[token]))
+    # The patient's language for this request only (override: it never leaks).
+    with translation.override(lang if lang in ("en", "fr") else patient.preferred_language):
+        return _intake_form(request, response, actor, by_patient=True, link=link,
+                            save_url=reverse("patients:intake_public", args=[token]))
 
 
 def _intake_form(request, response, actor, *, by_patient, save_url, link=None):  # type: ignore[no-untyped-def]
