@@ -121,10 +121,15 @@ def test_moving_a_session_reflows_the_next(personas, plan, frozen_today):
     assert 42 <= gap <= 56, gap
 
 
-def test_missed_session_moves_later_ones_up_and_reflows(personas, plan, frozen_today):
+def test_missed_session_moves_later_ones_up_and_reflows(personas, plan, frozen_today,
+                                                        monkeypatch):
     proposal = propose_series(plan)
     appts = services.book_series(actor_of(personas.front_desk),
                                  [_request(plan, p.slot, p.number) for p in proposal])
+    from django.utils import timezone
+
+    # the patient did not come: it is now after the session's start
+    monkeypatch.setattr(timezone, "now", lambda: appts[1].start + dt.timedelta(hours=1))
     services.set_status(actor_of(personas.front_desk), appts[1], Status.MISSED)
     numbers = list(Appointment.objects.filter(series=plan, status="booked")
                    .order_by("start").values_list("session_number", flat=True))
@@ -158,3 +163,20 @@ def test_sessions_keep_their_order_even_with_override(personas, plan, frozen_tod
     with pytest.raises(services.BookingRefused) as exc:
         services.book(actor_of(personas.physician), same_day)
     assert "series.order" in [r.code for r in exc.value.refusals]
+
+
+def test_missed_only_at_or_after_the_start(personas, plan, frozen_today, monkeypatch):
+    """Defect: a January appointment could be marked missed in November."""
+    from django.utils import timezone
+
+    proposal = propose_series(plan)
+    appt = services.book(actor_of(personas.front_desk), _request(plan, proposal[0].slot, 1))
+    with pytest.raises(services.BookingRefused) as exc:
+        services.set_status(actor_of(personas.front_desk), appt, Status.MISSED, reason="x")
+    assert exc.value.refusals[0].code == "status.not_yet"
+    appt.refresh_from_db()
+    assert appt.status == "booked"
+    monkeypatch.setattr(timezone, "now", lambda: appt.start)
+    services.set_status(actor_of(personas.front_desk), appt, Status.MISSED, reason="no show")
+    appt.refresh_from_db()
+    assert appt.status == "missed"

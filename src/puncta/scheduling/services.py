@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from puncta.accounts.models import Membership
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics import clock
 from puncta.clinics.models import Room
 from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
@@ -243,10 +244,11 @@ def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
     return locked
 
 
-def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
-               ) -> Appointment:
+def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = "",
+               reflow_after: bool = True) -> Appointment:
     """Completed, missed or cancelled; a missed or cancelled session frees its number, the
-    later sessions move up one, and the rest of the course re-flows."""
+    later sessions move up one, and the rest of the course re-flows (or, with
+    ``reflow_after=False``, waits for the desk to accept the proposed re-flow)."""
     if status not in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
         raise BookingRefused([Refusal("status.invalid", _("Unknown status."))])
     with transaction.atomic():
@@ -254,6 +256,11 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
         if locked.status != Status.BOOKED:
             raise BookingRefused([Refusal("status.final", _(
                 "This appointment is already %(s)s.") % {"s": locked.get_status_display()})])
+        if status == Status.MISSED and clock.now() < locked.start:
+            # A patient cannot miss an appointment that has not started yet.
+            raise BookingRefused([Refusal("status.not_yet", _(
+                "This appointment has not started yet: it can be marked missed from its "
+                "start time. To call it off now, cancel it."))])
         locked.status = status
         locked.version += 1
         locked.save(update_fields=["status", "version", "updated_at"])
@@ -269,7 +276,7 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
                 session_number__gt=locked.session_number).order_by("session_number")
             for a in later:
                 Appointment.objects.filter(pk=a.pk).update(session_number=a.session_number - 1)
-        if locked.plan is not None:
+        if locked.plan is not None and reflow_after:
             reflow(actor, locked.plan)
     return locked
 

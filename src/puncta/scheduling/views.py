@@ -15,14 +15,17 @@ from django.views.decorators.http import require_http_methods
 
 from puncta.accounts.access import clinic_view
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics import clock
 from puncta.clinics.models import Location, Room
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
 from . import ics, selectors, services
 from .models import Status, TimeOff, WorkingHours
+from .reflow import reflow_accept, reflow_preview
 from .series import SlotFinder, propose_series
 
 
@@ -159,47 +162,71 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     })
 
 
+DESTRUCTIVE = (Status.MISSED, Status.CANCELLED)
+
+
+def _appointment_post(request: HttpRequest, appt: Any, actor: Any) -> HttpResponse:
+    if not has_perm(request.membership.role, "appointment.book"):
+        raise Http404("Not allowed")
+    action = request.POST.get("action")
+    here = redirect("scheduling:appointment", appointment_id=appt.pk)
+    try:
+        if action == "move":
+            tz = zoneinfo.ZoneInfo(appt.location.time_zone)
+            try:
+                day = dt.date.fromisoformat(request.POST.get("date", ""))
+                at = dt.time.fromisoformat(request.POST.get("time", ""))
+            except ValueError:
+                messages.error(request, _("Enter a date (year-month-day) and a time."))
+                return here
+            start = dt.datetime.combine(day, at, tzinfo=tz)
+            room = Room.objects.filter(pk=_int(request.POST.get("room")),
+                                       location__clinic=request.clinic).first()
+            device = Device.objects.filter(pk=_int(request.POST.get("device")),
+                                           clinic=request.clinic).first()
+            supervisor = _member(request, request.POST.get("supervisor"))
+            services.move(actor, appt, start=start,
+                          practitioner=_member(request, request.POST.get("practitioner")),
+                          room=room, device=device, supervisor=supervisor,
+                          without_supervisor=request.POST.get("supervisor") == "",
+                          override_reason=request.POST.get("override_reason", ""),
+                          reflow_after=False)
+            messages.success(request, _("Appointment moved."))
+        elif action == Status.COMPLETED:
+            services.set_status(actor, appt, action, reason=request.POST.get("reason", ""),
+                                reflow_after=False)
+            messages.success(request, _("Appointment marked completed."))
+        elif action in DESTRUCTIVE:
+            # Destructive: only from the confirmation panel, and always with a reason.
+            reason = request.POST.get("reason", "").strip()[:500]
+            if request.POST.get("confirm") != "1" or not reason:
+                messages.error(request, _("Give a reason, then confirm."))
+                return redirect(f"{request.path}?confirm={action}")
+            services.set_status(actor, appt, action, reason=reason, reflow_after=False)
+            messages.success(request, _("Appointment marked missed.") if action == Status.MISSED
+                             else _("Appointment cancelled."))
+        elif action == "accept_reflow" and appt.plan is not None:
+            moved = reflow_accept(actor=actor, plan=appt.plan)
+            messages.success(request, _("%(n)s later sessions moved; the patient is told of "
+                                        "each new date.") % {"n": len(moved)})
+    except services.BookingRefused as exc:
+        _refused(request, exc)
+    return here
+
+
 @clinic_view("appointment.view")
 @require_http_methods(["GET", "POST"])
 def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     actor = actor_from_request(request)
     if request.method == "POST":
-        from puncta.accounts.roles import has_perm
-
-        if not has_perm(request.membership.role, "appointment.book"):
-            raise Http404("Not allowed")
-        action = request.POST.get("action")
-        try:
-            if action == "move":
-                tz = zoneinfo.ZoneInfo(appt.location.time_zone)
-                try:
-                    day = dt.date.fromisoformat(request.POST.get("date", ""))
-                    at = dt.time.fromisoformat(request.POST.get("time", ""))
-                except ValueError:
-                    messages.error(request, _("Enter a date (year-month-day) and a time."))
-                    return redirect("scheduling:appointment", appointment_id=appt.pk)
-                start = dt.datetime.combine(day, at, tzinfo=tz)
-                room = Room.objects.filter(pk=_int(request.POST.get("room")),
-                                           location__clinic=request.clinic).first()
-                device = Device.objects.filter(pk=_int(request.POST.get("device")),
-                                               clinic=request.clinic).first()
-                supervisor = _member(request, request.POST.get("supervisor"))
-                services.move(actor, appt, start=start,
-                              practitioner=_member(request, request.POST.get("practitioner")),
-                              room=room, device=device, supervisor=supervisor,
-                              without_supervisor=request.POST.get("supervisor") == "",
-                              override_reason=request.POST.get("override_reason", ""))
-                messages.success(request, _("Appointment moved; later sessions re-flowed."))
-            elif action in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
-                services.set_status(actor, appt, action,
-                                    reason=request.POST.get("reason", ""))
-                messages.success(request, _("Appointment updated."))
-        except services.BookingRefused as exc:
-            _refused(request, exc)
-        return redirect("scheduling:appointment", appointment_id=appt.pk)
+        return _appointment_post(request, appt, actor)
     record(actor, Action.READ, appt, patient_id=appt.patient_id)
     tz = zoneinfo.ZoneInfo(appt.location.time_zone)
+    confirm = request.GET.get("confirm", "")
+    started = clock.now() >= appt.start
+    if confirm not in DESTRUCTIVE or (confirm == Status.MISSED and not started):
+        confirm = ""
     return render(request, "scheduling/appointment.html", {
         "appt": appt, "patient": appt.patient,
         "local_start": appt.start.astimezone(tz), "local_treat": appt.treat_start.astimezone(tz),
@@ -209,6 +236,8 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
         "messages_log": appt.messages.all()[:50],
+        "started": started, "confirm": confirm,
+        "proposal": reflow_preview(appt.plan) if appt.plan is not None else [],
     })
 
 

@@ -30,6 +30,7 @@ from puncta.audit.services import (
 from .. import selectors as patient_selectors
 from ..models import IntakeStatus
 from . import selectors, services
+from .answers import unanswered
 from .presentation import answer_summary, form_sections
 
 
@@ -109,6 +110,9 @@ def _intake_form(request, response, actor, *, by_patient, save_url, link=None): 
             # Autosave: answer with the save status and the new version only.
             return render(request, "patients/_intake_saved.html", {
                 "response": response, "errors": errors, "conflict": conflict})
+        if not conflict and not errors and "submit" in request.POST:
+            # Every safety question needs an explicit answer before the intake is screened.
+            errors = unanswered(response.answers)
         if not conflict and not errors and "submit" in request.POST:
             try:
                 screening = services.intake_submit(actor=actor, response=response,
