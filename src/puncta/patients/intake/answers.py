@@ -2,7 +2,7 @@
 
 Answers are a dict keyed by question id:
   concerns: [codes]            goals / other_history: str
-  phototype: 1..6 | None       skin_thin / pregnant / ...: bool (safety questions: None until answered)
+  phototype: 1..6 | None       skin_thin / pregnant / ...: bool (safety: None = unanswered)
   cond.<code>: {"present": bool | None, "zone": str}
   med.<code>: {"status": "" | "no" | "current" | "past", "last_dose": "YYYY-MM-DD" | ""}
 

@@ -60,7 +60,8 @@ def answer_summary(answers: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             elif q.kind == "bool" and a:
                 text = _("Yes")
             elif q.kind == "condition" and isinstance(a, dict) and a.get("present"):
-                text = _("Yes") + (f" — {zone_names.get(a['zone'], a['zone'])}" if a.get("zone") else "")
+                where = zone_names.get(a["zone"], a["zone"]) if a.get("zone") else ""
+                text = _("Yes") + (f" — {where}" if where else "")
             elif q.kind == "medication" and isinstance(a, dict) and a.get("status") != "no":
                 status = {"current": _("Taking it now"), "past": _("Stopped")}.get(
                     a.get("status", ""), "")
