@@ -68,6 +68,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "chart.cosign": frozenset({Role.PHYSICIAN}),
     "adverse.record": CLINICAL_ROLES,
     "adverse.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
+    # The compliance page: the clinic administrator, and a physician who is the medical
+    # director (the view also checks the membership's medical-director flag).
+    "compliance.view": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
 }
 
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", views.patient_edit_view, name="patient_edit"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("appointments/to-rebook/", views.rebook, name="rebook"),
     path("clinic/switch/", views.switch_clinic, name="switch_clinic"),
     path("language/", views.set_language, name="set_language"),
 ]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.clinics import clock
 from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
 from puncta.accounts.roles import has_perm
@@ -30,6 +30,7 @@ from puncta.patients.services import StaleEdit, patient_create, patient_update
 from puncta.plans.selectors import plans_of
 from puncta.scheduling.selectors import clinic_day, patient_upcoming
 
+from . import selectors as web_selectors
 from .forms import AuditFilterForm, PatientForm
 
 PAGE_SIZE = 25
@@ -38,11 +39,12 @@ PAGE_SIZE = 25
 @clinic_view("patient.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic
-    today = timezone.localdate()
-    stats = patient_selectors.patients_of(clinic.pk).aggregate(total=Count("id"))
-    month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
-    new_this_month = patient_selectors.patients_of(clinic.pk).filter(
-        created_at__gte=month_start).count()
+    now = clock.now()
+    today = clock.today(clinic)
+    month_start = clock.start_of_day(clinic, today.replace(day=1))
+    stats = patient_selectors.patients_of(clinic.pk).aggregate(
+        total=Count("id"), new=Count("id", filter=Q(created_at__gte=month_start)))
+    new_this_month = stats["new"]
     today_list = list(clinic_day(clinic.pk, today, clinic.time_zone)[:100])
     record_many(actor_from_request(request), [
         Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
@@ -54,11 +56,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "today": today,
             "patient_total": stats["total"],
             "new_this_month": new_this_month,
-            "locations": clinic.locations.prefetch_related("rooms"),
             "memberships": list(memberships_of(request.user)),
             "today_appointments": today_list,
+            "by_location": web_selectors.schedule_by_location(today_list),
+            "queues": web_selectors.dashboard_queues(request.membership, now=now),
+            "compliance": web_selectors.may_see_compliance(request.membership),
         },
     )
+
+
+@clinic_view("compliance.view")
+def compliance(request: HttpRequest) -> HttpResponse:
+    if not web_selectors.may_see_compliance(request.membership):
+        raise PermissionDenied
+    checks = web_selectors.compliance_checks(request.clinic, now=clock.now())
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "compliance", check.key, case["patient"].pk,
+              data={"page": "compliance"})
+        for check in checks for case in check.cases])
+    return render(request, "web/compliance.html", {"checks": checks})
+
+
+@clinic_view("appointment.book")
+def rebook(request: HttpRequest) -> HttpResponse:
+    rows = web_selectors.rebook_cases(request.clinic, now=clock.now())
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
+              data={"page": "rebook"}) for a in rows])
+    return render(request, "web/rebook.html", {"rows": rows})
 
 
 @clinic_view("patient.view")
@@ -91,7 +116,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": patient,
         "screening": screening,
         "consents": consents,
-        "gate": treatment_gate(patient, timezone.localdate(), screening=screening,
+        "gate": treatment_gate(patient, clock.today(request.clinic), screening=screening,
                                statuses=consents),
         "plans": list(plans_of(patient)),
         "upcoming": list(patient_upcoming(patient.pk, timezone.now())[:20]),
