@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
-from puncta.clinics import clock
 from puncta.accounts.middleware import CLINIC_KEY
 from puncta.accounts.models import Language
 from puncta.accounts.roles import has_perm
 from puncta.accounts.selectors import memberships_of
 from puncta.audit.models import Action, AuditEvent
 from puncta.audit.services import Entry, actor_from_request, record, record_many
+from puncta.clinics import clock
 from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
