@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,12 +59,14 @@ def sign(request: HttpRequest, pk: int, procedure: str) -> HttpResponse:
                     signer_name=request.POST.get("signer_name", ""),
                     relationship=request.POST.get("relationship", ""))
             else:
-                services.consent_sign(
-                    actor=actor, patient=patient, template=posted,
-                    strokes_json=request.POST.get("strokes", "")[:200_000],
-                    signer_name=request.POST.get("signer_name", ""),
-                    relationship=request.POST.get("relationship", ""),
-                    understood=request.POST.get("understood") == "on")
+                # The patient reads the refusal in the document's language.
+                with translation.override(language):
+                    services.consent_sign(
+                        actor=actor, patient=patient, template=posted,
+                        strokes_json=request.POST.get("strokes", "")[:200_000],
+                        signer_name=request.POST.get("signer_name", ""),
+                        relationship=request.POST.get("relationship", ""),
+                        understood=request.POST.get("understood") == "on")
         except services.ConsentError as exc:
             errors[exc.field] = exc.message
         else:

@@ -68,3 +68,54 @@ def indication(code: str) -> str:
 @register.filter
 def zone(code: str) -> str:
     return _rules_label("zones", code)
+
+
+@register.filter
+def severity(code: str) -> str:
+    """A plan's severity (light, mild, moderate, severe)."""
+    from puncta.plans.models import Severity
+
+    try:
+        return str(Severity(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
+def role(code: str) -> str:
+    from puncta.accounts.roles import Role
+
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
+def ae_status(code: str) -> str:
+    from puncta.charting.models import AEStatus
+
+    try:
+        return str(AEStatus(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
+def appointment_status(code: str) -> str:
+    from puncta.scheduling.models import Status
+
+    try:
+        return str(Status(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
+def zone_side(value: str) -> str:
+    """A zone with its side (``cheek_left`` → "Cheek, left")."""
+    for code, side_en, side_fr in (("_left", "left", "gauche"), ("_right", "right", "droite")):
+        if value.endswith(code):
+            fr = (get_language() or "en").startswith("fr")
+            return f"{zone(value[: -len(code)])}, {side_fr if fr else side_en}"
+    return zone(value)
