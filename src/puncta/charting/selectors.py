@@ -104,3 +104,12 @@ def clinic_choices(clinic_id: int) -> dict[str, Any]:
         "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0)
                      .select_related("product").order_by("expiry")[:50]),
     }
+
+
+def previous_signed(chart: Chart) -> Chart | None:
+    """The patient's last signed chart before this one: what "copy from the last session"
+    copies."""
+    return (Chart.objects.filter(clinic_id=chart.clinic_id, patient_id=chart.patient_id,
+                                 on__lte=chart.on)
+            .exclude(pk=chart.pk).exclude(status=ChartStatus.DRAFT)
+            .select_related("device").order_by("-on", "-id").first())

@@ -12,6 +12,7 @@ urlpatterns = [
     path("charts/<int:pk>/", views.chart_view, name="chart"),
     path("charts/<int:pk>/cosign/", views.cosign, name="cosign"),
     path("charts/<int:pk>/amend/", views.amend, name="amend"),
+    path("charts/<int:pk>/copy-last/", views.copy_last, name="copy_last"),
     path("charts/<int:pk>/aftercare/", views.aftercare, name="aftercare"),
     path("charts/<int:pk>/aftercare.pdf", views.aftercare_download, name="aftercare_pdf"),
     path("charts/<int:pk>/adverse-events/", views.ae_add, name="ae_add"),
