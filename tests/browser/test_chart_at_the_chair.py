@@ -76,8 +76,8 @@ def measure(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
         return r.width > 0 && r.height > 0 && (!el.checkVisibility || el.checkVisibility(
           {checkVisibilityCSS: true})); };
       const form = document.querySelector('#chart-form');
-      const controls = [...form.querySelectorAll('input:not([type=hidden]), select, textarea, button, summary')]
-        .filter(visible);
+      const controls = [...form.querySelectorAll(
+        'input:not([type=hidden]), select, textarea, button, summary')].filter(visible);
       // a checkbox's touch target is its whole label
       const target = c => (c.closest('label') || c);
       const heights = controls.map(c => target(c).getBoundingClientRect().height);
@@ -129,8 +129,6 @@ def test_five_zone_chart_on_a_tablet(browser, live_server, personas, clinic_read
     page.get_by_role("button", name="Start the chart for Chloé Roy").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Session chart")
     fresh = measure(page)
-    if os.environ.get("PUNCTA_MEASURE_DEBUG"):
-        print(page.evaluate("""() => [...document.querySelectorAll('#chart-form input:not([type=hidden]), #chart-form select, #chart-form textarea, #chart-form button, #chart-form summary')].map(c => { const t=(c.closest('label')||c).getBoundingClientRect(); return c.tagName+'#'+c.id+':'+Math.round(t.height); }).filter(x => !x.endsWith(':0')).join(' ')"""))
     if not MEASURE_ONLY:
         DOCS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS / "screenshots" / "chart-tablet.png"), full_page=False)
