@@ -4,8 +4,8 @@ is coloured by what the rules said about it (none / ok / review / refuse)."""
 from __future__ import annotations
 
 from django.utils.html import escape
-from django.utils.translation import gettext as _
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 # Shapes in a 300 x 460 box: a front view of the face and neck, then body zones as tiles.
 SHAPES: dict[str, list[str]] = {
