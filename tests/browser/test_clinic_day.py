@@ -98,7 +98,7 @@ def test_dashboard_per_role(browser, live_server, personas, clinic_ready, viewpo
 @pytest.mark.parametrize(("viewport", "lang"), [(DESKTOP, "en"), (TABLET, "fr")],
                          ids=["desktop-en", "tablet-fr"])
 def test_cancel_names_itself_confirms_and_takes_a_reason(browser, live_server, personas,
-                                                         clinic_ready, viewport, lang):
+                                                         clinic_ready, viewport, lang):  # noqa: F811
     from django.utils import timezone
 
     device = clinic_ready["device"]

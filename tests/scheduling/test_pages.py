@@ -78,6 +78,13 @@ def test_ics_exports(personas, plan, frozen_today):
     body = client.get(reverse("scheduling:practitioner_ics",
                               args=[appt.practitioner_id])).content
     assert b"BEGIN:VEVENT" in body
+    # calendar feeds carry initials and the MRN, never the patient's name
+    patient = plan.patient
+    for event in Calendar.from_ical(body).walk("VEVENT"):
+        summary = str(event.get("summary"))
+        assert patient.family_name not in summary and patient.given_name not in summary
+        assert patient.mrn in summary
+        assert f"{patient.given_name[0]}.{patient.family_name[0]}." in summary
 
 
 def test_hours_page_for_admin_only(personas, clinic_ready):
@@ -162,7 +169,7 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
     client.post(reverse("scheduling:series", args=[plan.pk]), {"action": "book_one",
                                                                "number": "1"})
     appt = Appointment.objects.get(series=plan)
-    day = timezone.localtime(appt.start).date()
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
+    # the clinic's clock says it is the morning of the appointment
+    monkeypatch.setattr(timezone, "now", lambda: appt.start - dt.timedelta(hours=1))
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html
