@@ -170,6 +170,8 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
                                                                "number": "1"})
     appt = Appointment.objects.get(series=plan)
     # the clinic's clock says it is the morning of the appointment
-    monkeypatch.setattr(timezone, "now", lambda: appt.start - dt.timedelta(hours=1))
+    from puncta.clinics import clock
+
+    monkeypatch.setattr(clock, "now", lambda: appt.start - dt.timedelta(hours=1))
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html
