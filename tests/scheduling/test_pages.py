@@ -163,7 +163,6 @@ def test_appointment_page_starts_the_chart(personas, plan, frozen_today):
 
 
 def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monkeypatch):
-    from django.utils import timezone
 
     client = client_for(personas.front_desk)
     client.post(reverse("scheduling:series", args=[plan.pk]), {"action": "book_one",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -184,6 +187,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             events = events.filter(actor_id=form.cleaned_data["user"])
         if form.cleaned_data["action"]:
             events = events.filter(action=form.cleaned_data["action"])
+        events = _audit_filters(request, events, form.cleaned_data)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -219,3 +223,25 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = redirect(target)
     response.set_cookie("django_language", code, samesite="Lax", httponly=True)
     return response
+
+
+def _audit_filters(request: HttpRequest, events: Any, data: dict[str, Any]) -> Any:
+    """Patient by name or MRN, user by name or username, and a date range (clinic days)."""
+    clinic = request.clinic
+    if data.get("who"):
+        found = patient_selectors.patient_search(clinic.pk, data["who"]).values("id")
+        by_mrn = patient_selectors.patients_of(clinic.pk).filter(
+            mrn__iexact=data["who"].strip()).values("id")
+        events = events.filter(Q(patient_id__in=found) | Q(patient_id__in=by_mrn))
+    if data.get("actor"):
+        text = data["actor"]
+        events = events.filter(Q(actor__username__icontains=text)
+                               | Q(actor__first_name__icontains=text)
+                               | Q(actor__last_name__icontains=text)
+                               | Q(actor_label__icontains=text))
+    if data.get("date_from"):
+        events = events.filter(at__gte=clock.start_of_day(clinic, data["date_from"]))
+    if data.get("date_to"):
+        events = events.filter(at__lt=clock.start_of_day(
+            clinic, data["date_to"] + dt.timedelta(days=1)))
+    return events
