@@ -275,6 +275,16 @@ def hours_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("form") == "time_off":
             return _time_off(request)
+        if request.POST.get("form") == "contact":
+            request.clinic.phone = request.POST.get("phone", "").strip()[:40]
+            request.clinic.emergency_instructions = request.POST.get(
+                "emergency_instructions", "").strip()[:1000]
+            request.clinic.save(update_fields=["phone", "emergency_instructions"])
+            record(actor_from_request(request), Action.UPDATE, request.clinic,
+                   data={"phone": request.clinic.phone, "emergency_instructions": True})
+            messages.success(request, _("Clinic contact saved: it is printed on every "
+                                        "aftercare sheet."))
+            return redirect("scheduling:hours")
         if request.POST.get("form") == "supervision":
             request.clinic.supervision_on_site = request.POST.get("on_site") == "on"
             request.clinic.save(update_fields=["supervision_on_site"])
