@@ -97,3 +97,14 @@ def _audit_delete_trigger_lifted_for_flush(request):
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A view that serves a patient in their language activates it for the thread: each
+    test starts in English whatever the test before it served."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -297,3 +297,20 @@ def test_desk_form_has_no_preselected_safety_answer(personas, patient):
         reverse("patients:intake_desk", args=[patient.pk])).content.decode()
     assert 'name="med.isotretinoin.status" value="no" checked' not in html
     assert 'name="pregnant" value="no"' in html and 'name="pregnant" value="no" checked' not in html
+
+
+def test_intake_phototype_is_offered_to_the_clinician_to_confirm(personas, patient):
+    """Defect: the phototype reported at intake never reached the record."""
+    _submit(personas, patient, {**answers.all_no(), "phototype": "4"})
+    url = reverse("patients:screening", args=[patient.pk])
+    nurse = client_for(personas.nurse)
+    html = nurse.get(url).content.decode()
+    assert 'id="phototype-confirm"' in html and "Confirm in the record" in html
+    patient.refresh_from_db()
+    assert patient.phototype != 4  # never overwritten by the intake itself
+    nurse.post(url, {"phototype": "4"})
+    patient.refresh_from_db()
+    assert patient.phototype == 4
+    assert 'id="phototype-confirm"' not in nurse.get(url).content.decode()
+    assert AuditEvent.objects.filter(patient_id=patient.pk, action="update",
+                                     object_type="patients.patient").exists()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import (
     Actor,
@@ -29,6 +32,7 @@ from puncta.audit.services import (
 
 from .. import selectors as patient_selectors
 from ..models import IntakeStatus
+from ..services import patient_update
 from . import selectors, services
 from .answers import unanswered
 from .presentation import answer_summary, form_sections
@@ -139,8 +143,11 @@ def _intake_form(request, response, actor, *, by_patient, save_url, link=None): 
 
 
 @clinic_view("screening.view")
+@require_http_methods(["GET", "POST"])
 def screening_view(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    if request.method == "POST":
+        return _confirm_phototype(request, patient)
     screening = selectors.screening_current(patient)
     intake = selectors.intake_latest(patient)
     record(actor_from_request(request), Action.READ, screening or patient, patient_id=patient.pk)
@@ -148,7 +155,33 @@ def screening_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "patients/screening.html", {
         "patient": patient, "screening": screening, "intake": intake,
         "summary": answer_summary(screening.intake.answers, lang) if screening else [],
+        "reported_phototype": _reported_phototype(screening, patient),
     })
+
+
+def _reported_phototype(screening: Any, patient: Any) -> int | None:
+    """The phototype the patient reported, when the record does not say the same yet."""
+    if screening is None:
+        return None
+    reported = screening.intake.answers.get("phototype")
+    return reported if reported in range(1, 7) and reported != patient.phototype else None
+
+
+def _confirm_phototype(request: HttpRequest, patient: Any) -> HttpResponse:
+    """The clinician confirms the reported phototype into the record (or not): the intake
+    answer never overwrites the record by itself."""
+    if not has_perm(request.membership.role, "patient.edit_clinical"):
+        raise PermissionDenied
+    try:
+        value = int(request.POST.get("phototype", ""))
+    except ValueError:
+        value = 0
+    if value not in range(1, 7):
+        messages.error(request, _("Choose a phototype from I to VI."))
+    else:
+        patient_update(actor=actor_from_request(request), patient=patient, phototype=value)
+        messages.success(request, _("Phototype confirmed in the patient's record."))
+    return redirect("patients:screening", pk=patient.pk)
 
 
 @clinic_view("screening.review")
