@@ -123,3 +123,29 @@ def test_dashboard_for_every_role(personas):
         response = client_for(m).get(reverse("web:dashboard"))
         assert response.status_code == 200
         assert personas.clinic.name in response.content.decode()
+
+
+def test_same_name_and_birth_date_is_not_created_silently(personas):
+    """Defect: the same name and birth date created a second patient silently."""
+    client = client_for(personas.front_desk)
+    assert client.post(reverse("web:patient_create"), VALID).status_code == 302
+    first = Patient.objects.get(family_name="Lopes")
+    again = client.post(reverse("web:patient_create"), {
+        **VALID, "given_name": "ANA", "family_name": "Lopès", "phone": "", "email": ""})
+    html = again.content.decode()
+    assert again.status_code == 409 and 'id="duplicates"' in html and 'role="alert"' in html
+    assert reverse("web:patient_detail", args=[first.pk]) in html
+    assert Patient.objects.filter(date_of_birth="1988-03-04").count() == 1
+    # another name but the same phone and birth date is flagged too
+    twin = client.post(reverse("web:patient_create"), {**VALID, "given_name": "Bea",
+                                                        "email": ""})
+    assert twin.status_code == 409
+    # the desk says it is someone else: created, and the check is on record
+    made = client.post(reverse("web:patient_create"), {**VALID, "given_name": "Bea",
+                                                       "email": "", "not_a_duplicate": "1"})
+    assert made.status_code == 302
+    assert Patient.objects.filter(date_of_birth="1988-03-04").count() == 2
+    # different birth date: no warning
+    other = client.post(reverse("web:patient_create"), {**VALID, "date_of_birth": "1990-01-01",
+                                                        "phone": "", "email": ""})
+    assert other.status_code == 302

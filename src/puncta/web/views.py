@@ -134,8 +134,21 @@ def _clinical(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def patient_create_view(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, clinical=_clinical(request))
+    duplicates: list[Any] = []
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        # The same person twice splits their history: show who already exists, and create
+        # only when the person at the desk says this is someone else.
+        duplicates = list(patient_selectors.possible_duplicates(
+            request.clinic.pk, given_name=data["given_name"], family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"], phone=data.get("phone", ""),
+            email=data.get("email", "")))
+        if duplicates and request.POST.get("not_a_duplicate") != "1":
+            record_many(actor_from_request(request), [
+                Entry(Action.LIST, "patients.patient", str(p.pk), p.pk,
+                      data={"page": "duplicate check"}) for p in duplicates])
+            return render(request, "web/patients/form.html", {
+                "form": form, "creating": True, "duplicates": duplicates}, status=409)
         patient = patient_create(
             actor=actor_from_request(request), clinic_id=request.clinic.pk, **data
         )
