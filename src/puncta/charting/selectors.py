@@ -36,7 +36,8 @@ def cosign_queue(member: Membership) -> list[dict[str, Any]]:
     """Charts waiting for this physician's co-signature, oldest first, with their age;
     over 72 hours they are flagged."""
     now = timezone.now()
-    qs = (Chart.objects.filter(clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN)
+    qs = (Chart.objects.filter(clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN,
+                               returned_at__isnull=True)
           .select_related("patient", "practitioner__user", "supervisor__user")
           .order_by("signed_at"))
     rows = []
@@ -113,3 +114,27 @@ def previous_signed(chart: Chart) -> Chart | None:
                                  on__lte=chart.on)
             .exclude(pk=chart.pk).exclude(status=ChartStatus.DRAFT)
             .select_related("device").order_by("-on", "-id").first())
+
+
+def signature_history(chart: Chart) -> list[dict[str, Any]]:
+    """Every signature, co-signature, return and amendment of the chart, oldest first,
+    from the audit log (an amendment that re-opens the co-signature no longer erases the
+    earlier one from the page)."""
+    from puncta.audit.models import AuditEvent
+
+    events = (AuditEvent.objects.filter(object_type="charting.chart", object_id=str(chart.pk))
+              .select_related("actor").order_by("at", "id"))
+    amendments = {a.number: a for a in chart.amendments.select_related("by")}
+    rows: list[dict[str, Any]] = []
+    for e in events:
+        data = e.data or {}
+        kind = ("signed" if data.get("signed") else "cosigned" if data.get("cosigned")
+                else "returned" if data.get("returned") else "resubmitted"
+                if data.get("resubmitted") else "")
+        if kind:
+            rows.append({"kind": kind, "at": e.at, "who": e.actor_label, "note": e.reason,
+                         "sha256": data.get("sha256", "")})
+    for a in amendments.values():
+        rows.append({"kind": "amended", "at": a.at, "who": str(a.by), "note": a.reason,
+                     "sha256": a.sha256, "number": a.number})
+    return sorted(rows, key=lambda r: r["at"])

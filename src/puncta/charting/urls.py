@@ -11,6 +11,7 @@ urlpatterns = [
     path("charts/walk-in/<int:patient_id>/", views.walk_in, name="walk_in"),
     path("charts/<int:pk>/", views.chart_view, name="chart"),
     path("charts/<int:pk>/cosign/", views.cosign, name="cosign"),
+    path("charts/<int:pk>/return/", views.return_to_author, name="return"),
     path("charts/<int:pk>/amend/", views.amend, name="amend"),
     path("charts/<int:pk>/copy-last/", views.copy_last, name="copy_last"),
     path("charts/<int:pk>/aftercare/", views.aftercare, name="aftercare"),

@@ -27,6 +27,7 @@ from puncta.scheduling.selectors import appointment_get
 from . import forms, selectors, services
 from .models import AEKind, AEPhase, AESeverity, AEStatus, Chart, ChartStatus
 from .pdf import aftercare_pdf
+from .returns import chart_resubmit, chart_return
 from .timeline import course as course_timeline
 
 FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "device", "lot",
@@ -147,7 +148,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "charting/home.html", {
         "to_chart": list(selectors.to_chart_today(request.clinic.pk, timezone.localdate())),
         "drafts": selectors.unsigned_drafts(request.clinic.pk),
-        "queue": selectors.cosign_queue(m) if m.role == "physician" else [],
+        "queue": selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else [],
+        "returned": list(Chart.objects.filter(
+            clinic_id=request.clinic.pk, practitioner=m, status=ChartStatus.PENDING_COSIGN,
+            returned_at__isnull=False).select_related("patient", "returned_by")),
     })
 
 
@@ -304,14 +308,30 @@ def _locked(request: HttpRequest, chart: Chart) -> HttpResponse:
     ctx.update({
         "amendments": list(chart.amendments.select_related("by")),
         "events": list(chart.adverse_events.all()),
-        "can_cosign": chart.status == ChartStatus.PENDING_COSIGN and services.can_cosign(
-            actor_from_request(request), chart),
+        "can_cosign": chart.status == ChartStatus.PENDING_COSIGN and chart.returned_at is None
+        and services.can_cosign(actor_from_request(request), chart),
+        "history": selectors.signature_history(chart),
         "needs_note": any(f["severity"] == "review" for f in chart.findings),
         "signed_json": json.dumps(chart.signed_content, indent=1, sort_keys=True,
                                   ensure_ascii=False),
         "ae_form": _ae_choices(),
     })
     return render(request, "charting/locked.html", ctx)
+
+
+@clinic_view("chart.cosign")
+@require_POST
+def return_to_author(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        chart_return(actor=actor_from_request(request), chart=chart,
+                     note=request.POST.get("note", ""))
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Chart returned to %(who)s with your note.")
+                         % {"who": chart.practitioner.user})
+    return redirect("charting:chart", pk=chart.pk)
 
 
 @clinic_view("chart.cosign")
@@ -345,6 +365,8 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ChartError as exc:
             error, field = exc.message, exc.field
         else:
+            if chart.returned_at is not None:
+                chart_resubmit(actor=actor_from_request(request), chart=chart)
             messages.success(request, _("Amendment recorded; the previous version is kept."))
             return redirect("charting:chart", pk=chart.pk)
     ctx = chart_context(chart, {})

@@ -63,10 +63,12 @@ def dashboard_queues(member: Membership, *, now: dt.datetime) -> list[Queue]:
         out.append(Queue("reviews", str(_("Screenings waiting for your review")), n,
                          reverse("patients:review_queue"), n > 0))
     if has_perm(role, "chart.edit") or has_perm(role, "chart.cosign"):
-        mine_cosign = Q(status=ChartStatus.PENDING_COSIGN) & (
+        mine_cosign = Q(status=ChartStatus.PENDING_COSIGN, returned_at__isnull=True) & (
             Q(supervisor=member) | Q(supervisor__isnull=True, practitioner=member))
         c = Chart.objects.filter(clinic_id=clinic.pk).aggregate(
             drafts=Count("id", filter=Q(status=ChartStatus.DRAFT, practitioner=member)),
+            returned=Count("id", filter=Q(status=ChartStatus.PENDING_COSIGN,
+                                          returned_at__isnull=False, practitioner=member)),
             cosign=Count("id", filter=mine_cosign),
             cosign_overdue=Count("id", filter=mine_cosign & Q(signed_at__lt=now - COSIGN_DUE)),
         )
@@ -76,6 +78,9 @@ def dashboard_queues(member: Membership, *, now: dt.datetime) -> list[Queue]:
         if has_perm(role, "chart.edit"):
             out.append(Queue("drafts", str(_("Your unsigned charts")), c["drafts"],
                              reverse("charting:home") + "#drafts", c["drafts"] > 0))
+            out.append(Queue("returned", str(_("Charts returned to you with a note")),
+                             c["returned"], reverse("charting:home") + "#returned",
+                             c["returned"] > 0))
             out.append(Queue("to_chart", str(_("Your sessions today not charted yet")),
                              appts["to_chart"], reverse("charting:home")))
     if has_perm(role, "adverse.report"):
