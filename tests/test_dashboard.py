@@ -20,12 +20,12 @@ from .test_query_counts import care_rows, same_for_2_and_50
 pytestmark = pytest.mark.django_db
 
 ROLE_QUEUES = {
-    "physician": {"reviews", "cosign", "drafts", "returned", "to_chart", "adverse", "followups", "lots",
-                  "checkins", "skipped", "rebook"},
-    "nurse": {"drafts", "returned", "to_chart", "adverse", "followups", "lots", "checkins", "skipped",
-              "rebook"},
-    "aesthetician": {"drafts", "returned", "to_chart", "adverse", "followups", "lots", "checkins",
-                     "skipped", "rebook"},
+    "physician": {"reviews", "cosign", "drafts", "returned", "to_chart", "adverse",
+                  "followups", "lots", "checkins", "skipped", "rebook"},
+    "nurse": {"drafts", "returned", "to_chart", "adverse", "followups", "lots", "checkins",
+              "skipped", "rebook"},
+    "aesthetician": {"drafts", "returned", "to_chart", "adverse", "followups", "lots",
+                     "checkins", "skipped", "rebook"},
     "front_desk": {"checkins", "skipped", "rebook"},
     "clinic_admin": {"adverse", "followups", "lots", "checkins", "skipped", "rebook"},
 }
