@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -174,3 +175,16 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
     monkeypatch.setattr(clock, "now", lambda: appt.start - dt.timedelta(hours=1))
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html
+
+
+def test_series_booking_keeps_to_the_preferred_time_of_day(personas, plan, frozen_today):
+    client = client_for(personas.front_desk)
+    url = reverse("scheduling:series", args=[plan.pk])
+    html = client.get(url, {"prefer": "afternoon"}).content.decode()
+    assert '<option value="afternoon" selected>' in html
+    client.post(url, {"action": "book_all", "prefer": "afternoon"})
+    appts = list(Appointment.objects.filter(series=plan))
+    assert len(appts) == 5
+    tz = zoneinfo.ZoneInfo("America/Toronto")
+    assert all(12 <= a.start.astimezone(tz).hour < 17 for a in appts), [
+        a.start.astimezone(tz).time() for a in appts]

@@ -26,7 +26,9 @@ from puncta.plans.selectors import plan_get
 from . import ics, selectors, services
 from .models import Status, TimeOff, WorkingHours
 from .reflow import reflow_accept, reflow_preview
-from .series import SlotFinder, propose_series
+from .preferred import CHOICES as PREFER_CHOICES
+from .preferred import PreferredSlotFinder, time_of_day
+from .series import propose_series
 
 
 def _int(value: Any) -> int | None:
@@ -66,12 +68,18 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     practitioner = _member(request, params.get("practitioner"))
     location = _location(request, params.get("location"))
+    prefer = time_of_day(params.get("prefer"))
     actor = actor_from_request(request)
+
+    def finder() -> PreferredSlotFinder:
+        return PreferredSlotFinder(plan, practitioner=practitioner, location=location,
+                                   prefer=prefer)
+
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "book_all":
-                proposal = propose_series(plan, practitioner=practitioner, location=location)
+                proposal = propose_series(plan, finder=finder())
                 todo = [p for p in proposal if p.slot is not None]
                 if not todo:
                     messages.error(request, _("Nothing to book: no session has a free slot."))
@@ -80,7 +88,7 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
                     messages.success(request, _("%(n)s sessions booked.") % {"n": len(booked)})
             elif action == "book_one":
                 number = _int(request.POST.get("number"))
-                proposal = propose_series(plan, practitioner=practitioner, location=location)
+                proposal = propose_series(plan, finder=finder())
                 item = next((p for p in proposal if p.number == number and p.slot), None)
                 if item is None:
                     messages.error(request, _("That session has no free slot to book."))
@@ -94,13 +102,13 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
                 except ValueError:
                     messages.error(request, _("Enter the day as year-month-day."))
                 else:
-                    finder = SlotFinder(plan, practitioner=practitioner, location=location)
-                    slot = finder.find(day)
+                    day_finder = finder()
+                    slot = day_finder.find(day)
                     if slot is None:
                         messages.error(request, _("No free slot with an allowed practitioner, "
                                                   "a room and a device on %(d)s.")
                                        % {"d": day.isoformat()})
-                        for reason in sorted(finder.reasons):
+                        for reason in sorted(day_finder.reasons):
                             messages.error(request, reason)
                     else:
                         services.book(actor, services.Request(
@@ -112,21 +120,22 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
                                          % {"n": number, "d": day.isoformat()})
         except services.BookingRefused as exc:
             _refused(request, exc)
-        query = "&".join(f"{k}={v}" for k, v in (("practitioner", practitioner and
-                                                   practitioner.pk), ("location", location and
-                                                                      location.pk)) if v)
+        query = "&".join(f"{k}={v}" for k, v in (
+            ("practitioner", practitioner and practitioner.pk),
+            ("location", location and location.pk), ("prefer", prefer)) if v)
         return redirect(f"{request.path}?{query}" if query else request.path)
-    finder = SlotFinder(plan, practitioner=practitioner, location=location)
-    proposal = propose_series(plan, finder=finder)
+    search = finder()
+    proposal = propose_series(plan, finder=search)
     record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
     return render(request, "scheduling/series.html", {
         "plan": plan, "patient": plan.patient, "proposal": proposal,
         "timeline": selectors.timeline(proposal),
         # the finder already read the clinicians and the locations with rooms
-        "practitioners": sorted(finder.all_members,
+        "practitioners": sorted(search.all_members,
                                 key=lambda m: (m.user.last_name, m.user.first_name)),
-        "locations": sorted({r.location for rs in finder.rooms.values() for r in rs},
+        "locations": sorted({r.location for rs in search.rooms.values() for r in rs},
                             key=lambda loc: loc.name),
+        "prefer": prefer, "times_of_day": PREFER_CHOICES,
         "chosen": practitioner,
         "chosen_location": location,
     })
