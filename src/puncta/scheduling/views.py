@@ -25,9 +25,9 @@ from puncta.plans.selectors import plan_get
 
 from . import ics, selectors, services
 from .models import Status, TimeOff, WorkingHours
-from .reflow import reflow_accept, reflow_preview
 from .preferred import CHOICES as PREFER_CHOICES
 from .preferred import PreferredSlotFinder, time_of_day
+from .reflow import reflow_accept, reflow_preview
 from .series import propose_series
 
 
