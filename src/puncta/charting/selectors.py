@@ -102,7 +102,8 @@ def clinic_choices(clinic_id: int) -> dict[str, Any]:
         "practitioners": members,
         "physicians": [m for m in members if m.role == "physician"],
         "devices": list(Device.objects.filter(clinic_id=clinic_id, status="in_service")),
-        "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0)
+        "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0,
+                                                 quarantined_at__isnull=True)
                      .select_related("product").order_by("expiry")[:50]),
     }
 
