@@ -13,6 +13,8 @@ urlpatterns = [
     path("charts/<int:pk>/cosign/", views.cosign, name="cosign"),
     path("charts/<int:pk>/return/", views.return_to_author, name="return"),
     path("charts/<int:pk>/amend/", views.amend, name="amend"),
+    path("charts/<int:pk>/amend/equipment/", views.correct_equipment,
+         name="correct_equipment"),
     path("charts/<int:pk>/copy-last/", views.copy_last, name="copy_last"),
     path("charts/<int:pk>/aftercare/", views.aftercare, name="aftercare"),
     path("charts/<int:pk>/aftercare.pdf", views.aftercare_download, name="aftercare_pdf"),

@@ -25,6 +25,7 @@ from puncta.plans.selectors import plans_of
 from puncta.scheduling.selectors import appointment_get
 
 from . import forms, selectors, services
+from .corrections import chart_correct_equipment
 from .models import AEKind, AEPhase, AESeverity, AEStatus, Chart, ChartStatus
 from .pdf import aftercare_pdf
 from .returns import chart_resubmit, chart_return
@@ -371,7 +372,30 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("charting:chart", pk=chart.pk)
     ctx = chart_context(chart, {})
     ctx.update({"error": error, "error_field": field, "reason": request.POST.get("reason", "")})
+    ctx.update(selectors.clinic_choices(request.clinic.pk))
     return render(request, "charting/amend.html", ctx)
+
+
+@clinic_view("chart.edit")
+@require_POST
+def correct_equipment(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        device_id = int(request.POST.get("device", "") or 0) or None
+    except ValueError:
+        device_id = -1
+    try:
+        chart_correct_equipment(actor=actor_from_request(request), chart=chart,
+                                reason=request.POST.get("reason", ""), device_id=device_id,
+                                lot_number=request.POST.get("lot_number", ""))
+    except services.ChartError as exc:
+        ctx = chart_context(chart, {})
+        ctx.update(selectors.clinic_choices(request.clinic.pk))
+        ctx.update({"equipment_error": exc.message, "error": "", "reason": ""})
+        return render(request, "charting/amend.html", ctx, status=422)
+    messages.success(request, _("Device and lot corrected by amendment; the recall trace "
+                                "follows the corrected lot."))
+    return redirect("charting:chart", pk=chart.pk)
 
 
 def aftercare_context(chart: Chart, lang: str) -> dict[str, Any]:
