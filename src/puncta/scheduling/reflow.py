@@ -42,12 +42,13 @@ class ProposedMove:
         return clock.local_now(self.slot.location, self.slot.start)
 
 
-def reflow_preview(plan: TreatmentPlan) -> list[ProposedMove]:
+def reflow_preview(plan: TreatmentPlan, *, find_slots: bool = True) -> list[ProposedMove]:
     """The booked sessions now outside their windows, each with the slot a re-flow would
-    give it."""
+    give it (``find_slots=False``: only which sessions, in one query, for pages that link
+    to the full proposal)."""
     moves: list[ProposedMove] = []
     dates: list[dt.date] = []
-    today = clock.today(plan.patient.clinic)
+    today = clock.today(plan.patient.clinic) if find_slots else None
     for appt in series_appointments(plan):
         n = appt.session_number or 1
         course = course_windows(plan, dates[: n - 1])
@@ -57,6 +58,10 @@ def reflow_preview(plan: TreatmentPlan) -> list[ProposedMove]:
         day = local_date(appt)
         if appt.status == Status.BOOKED and n > 1 and not w.earliest <= day <= w.latest \
                 and not appt.override_reason:
+            if today is None:
+                moves.append(ProposedMove(appt, w.earliest, w.latest, None))
+                dates.append(day)
+                continue
             finder = SlotFinder(plan, practitioner=appt.practitioner, location=appt.location,
                                 ignore=[appt.pk])
             slot = None

@@ -78,7 +78,11 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action == "book_all":
+            if action == "accept_reflow":
+                moved = reflow_accept(actor=actor, plan=plan)
+                messages.success(request, _("%(n)s later sessions moved; the patient is told "
+                                            "of each new date.") % {"n": len(moved)})
+            elif action == "book_all":
                 proposal = propose_series(plan, finder=finder())
                 todo = [p for p in proposal if p.slot is not None]
                 if not todo:
@@ -126,6 +130,7 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
         return redirect(f"{request.path}?{query}" if query else request.path)
     search = finder()
     proposal = propose_series(plan, finder=search)
+    reflow = reflow_preview(plan)
     record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
     return render(request, "scheduling/series.html", {
         "plan": plan, "patient": plan.patient, "proposal": proposal,
@@ -135,7 +140,7 @@ def series_view(request: HttpRequest, plan_id: int) -> HttpResponse:
                                 key=lambda m: (m.user.last_name, m.user.first_name)),
         "locations": sorted({r.location for rs in search.rooms.values() for r in rs},
                             key=lambda loc: loc.name),
-        "prefer": prefer, "times_of_day": PREFER_CHOICES,
+        "prefer": prefer, "times_of_day": PREFER_CHOICES, "reflow": reflow,
         "chosen": practitioner,
         "chosen_location": location,
     })
@@ -246,7 +251,9 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
         "messages_log": appt.messages.all()[:50],
         "started": started, "confirm": confirm,
-        "proposal": reflow_preview(appt.plan) if appt.plan is not None else [],
+        # which later sessions need new dates (one query); the dates themselves are
+        # proposed on the series page, where the slot search runs once for the course
+        "proposal": reflow_preview(appt.plan, find_slots=False) if appt.plan else [],
     })
 
 
