@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from puncta import rules
 from puncta.audit.models import AuditEvent
 from puncta.audit.services import Actor
 from puncta.patients.intake import answers, services
@@ -47,9 +48,11 @@ def test_parse_structured_answers():
     assert parsed["goals"].startswith("<script>")  # stored as typed; templates escape it
     facts, origin = answers.to_rules_patient(birth_date=BORN, phototype=None, answers=parsed,
                                              on=TODAY)
-    assert {"code": "eczema", "zone": "cheek"} in facts["conditions"]
-    assert facts["medications"] == [{"code": "isotretinoin", "last_dose": "2026-07-01"}]
-    assert facts["procedures"] == [{"code": "filler", "on": "2026-09-01", "zone": "upper_lip"}]
+    assert rules.Condition("eczema", zone=rules.ZoneRef("cheek")) in facts.conditions
+    assert facts.medications == (rules.Medication("isotretinoin",
+                                                  last_dose=dt.date(2026, 7, 1)),)
+    assert facts.procedures == (rules.Procedure("filler", on=dt.date(2026, 9, 1),
+                                                zone=rules.ZoneRef("upper_lip")),)
     assert origin["patient.medications[0]"] == "med.isotretinoin"
 
 

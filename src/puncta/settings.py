@@ -160,6 +160,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # One file per test process, so concurrent runs never share (or delete) it.
         _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_SQLITE") or str(
             Path(tempfile.gettempdir()) / f"puncta-test-{os.getpid()}.sqlite3")}
+        if _db["NAME"] == ":memory:":
+            # Never ":memory:" even before the test database exists: a live server started
+            # first would otherwise share the main thread's one connection with its own
+            # thread (Django does that for in-memory SQLite), and a request finishing while
+            # a test flushes crashes SQLite (seen on a loaded machine).
+            _db["NAME"] = _db["TEST"]["NAME"]
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_DB_NAME") or None}
 DATABASES = {"default": _db}

@@ -5,17 +5,30 @@ versions and the lot's recall trace lists the session."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
 from puncta.charting.models import Chart
 
-from ..charting.conftest import book, make_lot
+from ..charting.conftest import DAY, TZ, book, make_lot
 from ..factories import PASSWORD
 from ..scheduling.conftest import acne_plan, clinic_ready, ready_patient  # noqa: F401
 from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _afternoon_of_the_session(monkeypatch):
+    # Sessions are booked at 10:00 on DAY; a chart is signed after its session. The clinic's
+    # clock reads django.utils.timezone.now (time-machine's C hooks do not mix with the
+    # browser driver's greenlets, so the clock is patched at that one door).
+    from django.utils import timezone
+
+    at = dt.datetime.combine(DAY, dt.time(15), tzinfo=TZ)
+    monkeypatch.setattr(timezone, "now", lambda: at)
 
 
 def test_chart_sign_cosign_aftercare_amend_trace(page, personas, clinic_ready):  # noqa: F811
@@ -48,6 +61,17 @@ def test_chart_sign_cosign_aftercare_amend_trace(page, personas, clinic_ready): 
     expect(page.locator("#save-status")).to_contain_text("Draft saved")
     expect(page.locator("#fb-supervisor")).to_contain_text("supervis")
     page.get_by_label("Supervising physician").select_option(str(personas.physician.pk))
+    # Naming the physician is not enough: they attest supervising, signed in as themselves.
+    expect(page.locator("#fb-supervisor")).to_contain_text("attest")
+    chart_url = page.url
+    page.get_by_role("button", name="Sign out").click()
+    login(page, "physician", PASSWORD)
+    page.goto(chart_url)
+    page.get_by_role("button", name="I supervised this session").click()
+    expect(page.locator("#supervision")).to_contain_text("Supervision attested by")
+    page.get_by_role("button", name="Sign out").click()
+    login(page, "aesthetician", PASSWORD)
+    page.goto(chart_url)
     expect(page.locator("#fb-supervisor")).not_to_contain_text("Refuse")
     expect(page.locator("#cosign-needed")).to_be_visible()
     page.get_by_role("button", name="Sign the chart").click()

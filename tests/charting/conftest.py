@@ -15,6 +15,19 @@ from puncta.scheduling.models import Appointment
 from ..scheduling.conftest import acne_plan, actor_of, clinic_ready, ready_patient  # noqa: F401
 
 TZ = zoneinfo.ZoneInfo("America/Toronto")
+# Charts are signed after their session (never before it): sessions here are booked for
+# the day at 10:00 and later, so the clinic's clock stands at 18:30 that day (still the
+# same day in UTC, which the fixtures use for "today"). The day is
+# fixed (a Monday) so no test depends on the wall clock.
+DAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _evening_of_the_session_day():
+    import time_machine
+
+    with time_machine.travel(dt.datetime.combine(DAY, dt.time(18, 30), tzinfo=TZ), tick=False):
+        yield
 
 
 def make_lot(clinic, device, *, number="LOT-A1", expiry=None, quantity=10):

@@ -28,6 +28,9 @@ def _start(personas, session, **over):
     data.update(over)
     chart, errors = services.chart_save(actor=aest, chart=chart,
                                         expected_version=chart.version, data=data)
+    if chart.supervisor_id == personas.physician.pk:
+        chart = services.chart_attest_supervision(actor=actor_of(personas.physician),
+                                                  chart=chart)
     return chart, errors
 
 

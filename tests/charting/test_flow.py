@@ -42,7 +42,15 @@ def test_end_to_end(personas, session, django_capture_on_commit_callbacks):
     chart, errors = services.chart_save(
         actor=aest, chart=chart, expected_version=chart.version,
         data=_data(chart, supervisor_id=personas.physician.pk))
+    # Naming the physician is not enough: they attest supervising, as themselves.
+    assert chart.verdict == "refuse" and "supervision.not_attested" in {
+        f["code"] for f in chart.findings}
+    with pytest.raises(services.ChartError) as exc:
+        services.chart_attest_supervision(actor=aest, chart=chart)
+    assert exc.value.code == "not_supervisor"
+    chart = services.chart_attest_supervision(actor=actor_of(personas.physician), chart=chart)
     assert chart.verdict != "refuse", chart.findings
+    assert chart.supervision_attested_at is not None
     assert chart.cosign_required
     chart = services.chart_sign(actor=aest, chart=chart)
     assert chart.status == ChartStatus.PENDING_COSIGN and len(chart.sha256) == 64

@@ -62,10 +62,26 @@ def test_api_create_update_sign_cosign_amend(personas, session, client):
     data = _data(Chart.objects.get(pk=chart["id"]), supervisor_id=personas.physician.pk)
     r = client.patch(f"/api/v1/charts/{chart['id']}", {**data, "version": chart["version"]},
                      content_type="application/json", **h)
-    assert r.status_code == 200 and r.json()["verdict"] != "refuse"
+    # Supervision is real: until the physician attests it, the dermal session is refused.
+    assert r.status_code == 200 and r.json()["verdict"] == "refuse"
+    assert {f["code"] for f in r.json()["findings"] if f["severity"] == "refuse"} == {
+        "supervision.not_attested"}
+    assert client.post(f"/api/v1/charts/{chart['id']}/attest-supervision", {},
+                       content_type="application/json", **h).status_code in (403, 409)
+    r = client.post(f"/api/v1/charts/{chart['id']}/attest-supervision", {},
+                    content_type="application/json", **_api(personas.physician))
+    assert r.status_code == 200 and r.json()["verdict"] != "refuse", r.json()
     r = client.patch(f"/api/v1/charts/{chart['id']}", {**data, "version": chart["version"]},
                      content_type="application/json", **h)
     assert r.status_code == 409 and r.json()["code"] == "stale"
+    # A PATCH changes only what it sends: leaving out the supervisor keeps the supervisor.
+    version = r.json().get("version") or Chart.objects.get(pk=chart["id"]).version
+    r = client.patch(f"/api/v1/charts/{chart['id']}", {"notes": "merged", "version": version},
+                     content_type="application/json", **h)
+    assert r.status_code == 200, r.content
+    saved = Chart.objects.get(pk=chart["id"])
+    assert saved.supervisor_id == personas.physician.pk and saved.content["notes"] == "merged"
+    assert saved.content["zones"] and r.json()["verdict"] != "refuse"
     r = client.post(f"/api/v1/charts/{chart['id']}/sign", {}, content_type="application/json",
                     **h)
     assert r.status_code == 200 and r.json()["status"] == "pending_cosign"

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from puncta import facts, rules
 from puncta.devices.licensing import licence_state
 from puncta.devices.models import Device, Licence, normalise_licence_number
-from puncta.devices.selectors import device_rules_facts, licence_verify, registry_search
+from puncta.devices.selectors import licence_verify, registry_search
 from puncta.devices.services import device_create, licence_link
 
 from .conftest import TODAY
@@ -105,24 +106,39 @@ def test_fda_clearance_is_typed_in(personas, actor):
                        device_class=2, first_date=dt.date(2018, 3, 1))
     assert lic.number == "DEN160029" and lic.product_code == "QAI"
     device = _device(personas, actor, licence=lic)
-    assert licence_state(device, TODAY).licensed
+    # Cleared by the FDA: licensed in a US clinic, not in Canada (Health Canada licences).
+    assert licence_state(device, TODAY, "US").licensed
+    assert not licence_state(device, TODAY, "CA-ON").licensed
 
 
 def test_rules_facts_shape(pen):
-    facts = device_rules_facts(pen, TODAY)
-    assert facts == {
-        "intended_use": "professional",
-        "licence": {"authority": "HC", "number": "99001", "class": 2, "status": "active",
-                    "first_date": "2019-03-14", "end_date": None},
-        "max_depth_mm": 2.5,
-    }
-    assert device_rules_facts(pen, dt.date(2019, 3, 13))["licence"]["status"] == "inactive"
+    d = facts.device(pen, TODAY)
+    assert d == rules.Device(
+        intended_use="professional",
+        licence=rules.Licence(authority="HC", number="99001", device_class=2, status="active",
+                              first_date=dt.date(2019, 3, 14), end_date=None),
+        max_depth_mm=2.5,
+    )
+    assert facts.device(pen, dt.date(2019, 3, 13)).licence.status == "inactive"
 
 
-def test_rules_facts_are_accepted_by_the_rules_engine(pen):
-    parse = pytest.importorskip("puncta.rules.parse")
-    device = parse._device(device_rules_facts(pen, TODAY), "device")
-    assert device.licence.active_on(TODAY) and device.licence.device_class == 2
+def test_device_list_shows_the_rules_verdict_including_the_authority(personas, pen):
+    """An FDA-cleared device in a Canadian clinic is not licensed there: the device list
+    and the rules agree (they once disagreed: the list ignored the authority)."""
+    from puncta.devices.licensing import licence_state
+
+    assert licence_state(pen, TODAY, "CA-ON").code == "licensed"
+    lic = pen.licence
+    lic.authority = "FDA"
+    state = licence_state(pen, TODAY, "CA-ON")
+    assert state.code == "not_licensed" and not state.licensed
+    assert any("FDA" in r for r in state.reasons)
+    session = rules.check_session(facts.session(
+        clinic=personas.clinic, on=TODAY, indication="acne_scars", severity=None,
+        patient=rules.Patient(birth_date=dt.date(1990, 1, 1)),
+        practitioner=facts.practitioner("physician"), device=facts.device(pen, TODAY),
+        zones=facts.zones([("cheek_left", "1.5", 3)])))
+    assert "device.not_licensed" in session.codes
 
 
 def test_duplicate_serial_in_one_clinic_is_refused(personas, actor, pen):

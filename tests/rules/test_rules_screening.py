@@ -189,9 +189,14 @@ def test_dated_conditions(code: str, onset: str | None, present: bool) -> None:
 
 
 def test_minor_needs_review() -> None:
-    r = run(base(patient=patient(birth_date="2008-11-26")))
+    # Ontario: consent age 18 (on 2026-11-25 the first patient is one day short of 18).
+    r = run(base(jurisdiction="CA-ON", patient=patient(birth_date="2008-11-26")))
     assert "age.minor" in r.codes and r.verdict == "review"
-    assert "age.minor" not in run(base(patient=patient(birth_date="2008-11-25"))).codes
+    assert "age.minor" not in run(base(jurisdiction="CA-ON",
+                                       patient=patient(birth_date="2008-11-25"))).codes
+    # British Columbia: 19 — the same 18-year-old is a minor there (the jurisdiction decides).
+    assert "age.minor" in run(base(jurisdiction="CA-BC",
+                                   patient=patient(birth_date="2008-11-25"))).codes
 
 
 def test_screen_without_zones_applies_area_rows() -> None:

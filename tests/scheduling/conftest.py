@@ -45,17 +45,21 @@ def clinic_ready(personas):
     return {"location": location, "device": device}
 
 
-def ready_patient(personas, **kwargs):
+def ready_patient(personas, consents=("microneedling", "numbing", "photography"), **kwargs):
+    """Screened, with the consents a charted session needs (treatment, numbing cream,
+    photographs) signed by the patient."""
     patient = PatientFactory(clinic=personas.clinic, **kwargs)
     nurse = actor_of(personas.nurse)
     intake = intake_services.intake_open(actor=nurse, patient=patient)
     intake_services.intake_submit(actor=nurse, response=intake, by_patient=False)
     consent_services.templates_ensure(personas.clinic)
-    template = ConsentTemplate.objects.get(clinic=personas.clinic, procedure="microneedling",
-                                           language="en", version=1)
-    consent_services.consent_sign(
-        actor=nurse, patient=patient, template=template, signer_name="P",
-        understood=True, strokes_json=json.dumps([[[1, 1], [5, 5], [9, 9], [20, 4], [30, 8]]]))
+    for procedure in consents:
+        template = ConsentTemplate.objects.get(clinic=personas.clinic, procedure=procedure,
+                                               language="en", version=1)
+        consent_services.consent_sign(
+            actor=nurse, patient=patient, template=template, signer_name="P",
+            understood=True,
+            strokes_json=json.dumps([[[1, 1], [5, 5], [9, 9], [20, 4], [30, 8]]]))
     return patient
 
 

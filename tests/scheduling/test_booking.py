@@ -123,12 +123,16 @@ def test_moving_a_session_reflows_the_next(personas, plan, frozen_today):
 
 def test_missed_session_moves_later_ones_up_and_reflows(personas, plan, frozen_today,
                                                         monkeypatch):
+    from django.utils import timezone
+
     proposal = propose_series(plan)
     appts = services.book_series(actor_of(personas.front_desk),
                                  [_request(plan, p.slot, p.number) for p in proposal])
-    from django.utils import timezone
-
-    # the patient did not come: it is now after the session's start
+    # Not before its time: a session still to come cannot be missed (or completed).
+    for status in (Status.MISSED, Status.COMPLETED):
+        with pytest.raises(services.BookingRefused) as exc:
+            services.set_status(actor_of(personas.front_desk), appts[1], status)
+        assert exc.value.refusals[0].code == "status.not_yet"
     monkeypatch.setattr(timezone, "now", lambda: appts[1].start + dt.timedelta(hours=1))
     services.set_status(actor_of(personas.front_desk), appts[1], Status.MISSED)
     numbers = list(Appointment.objects.filter(series=plan, status="booked")

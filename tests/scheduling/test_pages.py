@@ -169,10 +169,12 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
     client.post(reverse("scheduling:series", args=[plan.pk]), {"action": "book_one",
                                                                "number": "1"})
     appt = Appointment.objects.get(series=plan)
-    # the clinic's clock says it is the morning of the appointment
-    from puncta.clinics import clock
+    from django.utils import timezone
 
-    monkeypatch.setattr(clock, "now", lambda: appt.start - dt.timedelta(hours=1))
+    # The clinic's clock (not the server's zone) says which day "today" is: the morning
+    # of the appointment.
+    monkeypatch.setattr(timezone, "now", lambda: appt.start - dt.timedelta(hours=1))
+    client = client_for(personas.front_desk)  # signed in that morning
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html
 

@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Scheduling: the front desk books; everyone in the clinic sees the calendar.
     "appointment.view": _ALL,
     "appointment.book": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    # Booking a session outside its course window is a clinical decision.
+    "appointment.override": frozenset({Role.PHYSICIAN}),
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),
@@ -78,3 +80,8 @@ def has_perm(role: str | None, perm: str) -> bool:
     if role is None:
         return False
     return role in PERMISSIONS.get(perm, frozenset())
+
+
+def roles_with(perm: str) -> list[str]:
+    """The roles a permission allows, for a query (``role__in=roles_with(...)``)."""
+    return sorted(PERMISSIONS.get(perm, frozenset()))

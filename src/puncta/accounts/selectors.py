@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .models import Membership, User
+from .roles import roles_with
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -26,5 +27,6 @@ def active_membership(user: User, clinic_id: int | None) -> Membership | None:
 
 def clinic_physicians(clinic_id: int) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(
-        clinic_id=clinic_id, role="physician", is_active=True, user__is_active=True
+        clinic_id=clinic_id, role__in=roles_with("procedure.supervise"), is_active=True,
+        user__is_active=True
     )

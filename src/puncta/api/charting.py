@@ -194,11 +194,11 @@ def create_chart(request: HttpRequest, payload: ChartCreate) -> Status:
 def update_chart(request: HttpRequest, chart_id: int, payload: ChartUpdate) -> Status:
     require(request, "chart.edit")
     chart = _fresh(request, chart_id)
-    data = payload.dict()
+    data = payload.dict(exclude_unset=True)  # merge: what is not sent is not changed
     version = data.pop("version")
     try:
         services.chart_save(actor=actor_from_request(request), chart=chart,
-                            expected_version=version, data=data)
+                            expected_version=version, data=data, partial=True)
     except services.ChartError as exc:
         return _problem(exc)
     return Status(200, _out(_fresh(request, chart_id)))
@@ -212,6 +212,19 @@ def sign_chart(request: HttpRequest, chart_id: int, payload: SignIn) -> Status:
     try:
         services.chart_sign(actor=actor_from_request(request), chart=chart,
                             expected_version=payload.version)
+    except services.ChartError as exc:
+        return _problem(exc)
+    return Status(200, _out(_fresh(request, chart_id)))
+
+
+@router.post("/charts/{chart_id}/attest-supervision",
+             response={200: ChartOut, 404: ChartProblem, 409: ChartProblem})
+def attest_supervision(request: HttpRequest, chart_id: int) -> Status:
+    """The supervising physician, with their own token, attests supervising the session."""
+    require(request, "procedure.supervise")
+    chart = _fresh(request, chart_id)
+    try:
+        services.chart_attest_supervision(actor=actor_from_request(request), chart=chart)
     except services.ChartError as exc:
         return _problem(exc)
     return Status(200, _out(_fresh(request, chart_id)))

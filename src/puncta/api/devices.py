@@ -8,12 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from puncta.audit.services import actor_from_request
+from puncta.clinics import clock
 from puncta.devices import selectors
 from puncta.devices.licensing import licence_state
 from puncta.devices.models import CartridgeLot, Device
@@ -124,8 +124,8 @@ class TraceRow(Schema):
     drawn_by: str
 
 
-def _device_out(device: Device, on: dt.date) -> dict[str, Any]:
-    state = licence_state(device, on)
+def _device_out(device: Device, on: dt.date, jurisdiction: str) -> dict[str, Any]:
+    state = licence_state(device, on, jurisdiction)
     lic = device.licence
     return {
         **{f: getattr(device, f) for f in (
@@ -146,15 +146,16 @@ def _lot_out(lot: CartridgeLot) -> dict[str, Any]:
 @router.get("", response=list[DeviceOut])
 def list_devices(request: HttpRequest) -> list[dict[str, Any]]:
     require(request, "device.view")
-    today = timezone.localdate()
-    return [_device_out(d, today) for d in selectors.devices_of(request.clinic.pk)]
+    today = clock.today(request.clinic)
+    return [_device_out(d, today, request.clinic.jurisdiction)
+            for d in selectors.devices_of(request.clinic.pk)]
 
 
 @router.get("/licences/verify", response=VerifyOut, by_alias=True)
 def verify_licence(request: HttpRequest, number: str = Query(..., max_length=30),
                    on: dt.date | None = None) -> dict[str, Any]:
     require(request, "device.view")
-    return selectors.licence_verify(number, on or timezone.localdate())
+    return selectors.licence_verify(number, on or clock.today(request.clinic))
 
 
 @router.get("/lots", response=list[LotOut])
@@ -208,4 +209,4 @@ def trace_lot(request: HttpRequest, lot_id: int) -> list[dict[str, Any]]:
 def read_device(request: HttpRequest, device_id: int) -> dict[str, Any]:
     require(request, "device.view")
     return _device_out(selectors.device_get(request.clinic.pk, device_id),
-                       timezone.localdate())
+                       clock.today(request.clinic), request.clinic.jurisdiction)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
+from puncta.clinics import clock
 from puncta.consent import selectors as consent_selectors
 from puncta.consent.gate import treatment_gate
 from puncta.patients import selectors as patient_selectors
@@ -51,12 +53,17 @@ class ScreeningOut(Schema):
     decision_note: str
     decision_conditions: str
     decided_at: dt.datetime | None
+    restrictions: dict[str, Any]
 
 
 class ReviewIn(Schema):
     decision: str
     note: str
     conditions: str = ""
+    # Structured conditions the rules apply at plan, booking and charting.
+    earliest_start: dt.date | None = None
+    max_depth_mm: Decimal | None = Field(None, gt=0, le=3, decimal_places=2)
+    avoid_zones: list[str] = Field(default_factory=list, max_length=40)
 
 
 class ConsentOut(Schema):
@@ -84,7 +91,8 @@ def _screening_out(s: Any) -> dict[str, Any]:
             "rules_version": s.rules_version, "screened_on": s.screened_on,
             "valid_until": s.valid_until, "superseded": s.superseded_at is not None,
             "decision": s.decision, "decision_note": s.decision_note,
-            "decision_conditions": s.decision_conditions, "decided_at": s.decided_at}
+            "decision_conditions": s.decision_conditions, "decided_at": s.decided_at,
+            "restrictions": s.restrictions_data}
 
 
 @router.get("/questionnaires/current")
@@ -145,7 +153,10 @@ def review(request: HttpRequest, screening_id: int, payload: ReviewIn) -> Any:
     try:
         s = services.screening_review(actor=actor_from_request(request), screening=screening,
                                       decision=payload.decision, note=payload.note,
-                                      conditions=payload.conditions)
+                                      conditions=payload.conditions,
+                                      earliest_start=payload.earliest_start,
+                                      max_depth_mm=payload.max_depth_mm,
+                                      avoid_zones=payload.avoid_zones)
     except services.ReviewError as exc:
         return Status(422, {"detail": str(exc)})
     return Status(200, _screening_out(s))
@@ -171,9 +182,8 @@ def readiness(request: HttpRequest, patient_id: int, on: dt.date | None = None
     """May this patient be booked or treated on a date? Every missing piece, with a link."""
     require(request, "patient.view")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
-    from django.utils import timezone
 
-    problems = treatment_gate(patient, on or timezone.localdate())
+    problems = treatment_gate(patient, on or clock.today(request.clinic))
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
            data={"via": "api", "what": "readiness"})
     return {"ready": not problems,

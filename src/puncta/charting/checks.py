@@ -10,23 +10,22 @@ belongs to, so it can be shown next to the field that caused it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from puncta import facts as records
 from puncta import rules
 from puncta.accounts.models import Membership
 from puncta.consent.gate import treatment_gate
+from puncta.consent.selectors import ConsentStatus, consent_statuses
 from puncta.devices.models import CartridgeLot, Device, DeviceKind
-from puncta.devices.selectors import device_rules_facts
 from puncta.patients.models import Patient
-from puncta.plans.checks import patient_facts, settings_for
-from puncta.scheduling.eligibility import supervisor_facts
+from puncta.plans.checks import patient_facts, restrictions_for
 
 from .forms import TODAY_QUESTIONS, base_zone
-
-SEVERITY_RANK = {"note": 0, "review": 1, "refuse": 2}
 
 
 @dataclass
@@ -42,8 +41,14 @@ class Facts:
     device: Device | None
     lot: CartridgeLot | None
     lot_number: str
-    previous: list[dt.date] = field(default_factory=list)
-    patient_facts: dict[str, Any] | None = None  # cached per save
+    previous: tuple[rules.PreviousSession, ...] = ()
+    # The supervising physician's presence as recorded: on shift at the session's time
+    # (None: unknown), on site, and their own attestation.
+    supervisor_on_shift: bool | None = None
+    supervisor_on_site: bool | None = None
+    supervisor_attested: bool = False
+    patient_facts: rules.Patient | None = None  # cached per save
+    restrictions: rules.Restrictions | None = None
 
 
 @dataclass
@@ -59,9 +64,17 @@ class Evaluation:
         return self.supervision_required or self.verdict == "review"
 
 
-def _finding(code: str, severity: str, message: str, ui: str, *, field_name: str = "",
-             rule: str = "", source: str = "") -> dict[str, Any]:
-    return {"code": code, "severity": severity, "message": message, "message_fr": message,
+def _finding(code: str, severity: str, message: Any, ui: str, *, field_name: str = "",
+             rule: str = "", source: str = "", params: dict[str, Any] | None = None,
+             message_fr: str = "") -> dict[str, Any]:
+    """A finding of the chart's own (not clinical) checks, in both languages: ``message``
+    is a lazy translatable string rendered in English and in French (``params`` applied
+    after translation); a message from elsewhere passes its French as ``message_fr``."""
+    with translation.override("en"):
+        en = str(message) % params if params else str(message)
+    with translation.override("fr"):
+        fr = message_fr or (str(message) % params if params else str(message))
+    return {"code": code, "severity": severity, "message": en, "message_fr": fr,
             "rule": rule or code, "source": source, "field": field_name or ui, "ui": ui}
 
 
@@ -102,65 +115,48 @@ def ui_of(field_name: str, zones: list[dict[str, Any]], n_conditions: int,
     return "general"
 
 
-def rules_patient(facts: Facts, content: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
+def rules_patient(facts: Facts, content: dict[str, Any]) -> tuple[rules.Patient, int, int]:
     """The screened patient plus today's answers (as ordinary condition codes)."""
     if facts.patient_facts is None:
         facts.patient_facts = patient_facts(facts.patient, facts.on)
-    p = {**facts.patient_facts,
-         "conditions": list(facts.patient_facts.get("conditions", [])),
-         "medications": list(facts.patient_facts.get("medications", []))}
-    n_conditions, n_medications = len(p["conditions"]), len(p["medications"])
+    base = facts.patient_facts
     today = content.get("today", {})
-    for key, fact, _label in TODAY_QUESTIONS:
-        if not today.get(key):
-            continue
-        if fact == "pregnant":
-            p["pregnant"] = True
-        else:
-            p["conditions"].append({"code": fact})
+    conditions = [fact for key, fact, _label in TODAY_QUESTIONS
+                  if today.get(key) and fact != "pregnant"]
+    pregnant = any(today.get(key) for key, fact, _l in TODAY_QUESTIONS if fact == "pregnant")
     med = today.get("new_medication", "")
-    if med and med != "other":
-        p["medications"].append({"code": med})  # taking it now
-    return p, n_conditions, n_medications
+    subject = records.with_today(base, conditions=conditions, pregnant=pregnant,
+                                 medications=[med] if med and med != "other" else [])
+    return subject, len(base.conditions), len(base.medications)
 
 
-def numbing_exclusions(patient: dict[str, Any]) -> list[str]:
-    codes = [c["code"] for c in patient.get("conditions", [])]
-    codes += [m["code"] for m in patient.get("medications", []) if not m.get("last_dose")]
-    if patient.get("pregnant"):
-        codes.append("pregnancy")
-    if patient.get("nursing"):
-        codes.append("nursing")
-    return list(dict.fromkeys(codes))
-
-
-def _session(facts: Facts, patient: dict[str, Any], zones: list[dict[str, Any]],
+def _session(facts: Facts, patient: rules.Patient, zones: list[dict[str, Any]],
              supervisor: Membership | None) -> rules.SessionDecision:
-    device = (device_rules_facts(facts.device, facts.on) if facts.device is not None else
-              {"intended_use": "professional", "licence": None, "max_depth_mm": None})
-    proposal = rules.proposal_from_dict({
-        "on": facts.on.isoformat(),
-        "jurisdiction": facts.patient.clinic.jurisdiction,
-        "indication": facts.indication,
-        "severity": facts.severity or None,
-        "patient": patient,
-        "practitioner": {"role": facts.practitioner.role if facts.practitioner else
-                         "front_desk", "supervising_physician": supervisor_facts(supervisor)},
-        "device": device,
-        "zones": [{"zone": z["zone"], "depth_mm": float(z["depth_mm"]),
-                   "passes": z.get("passes")} for z in zones],
-        "previous_sessions": [d.isoformat() for d in facts.previous if d < facts.on],
-        "settings": settings_for(facts.patient),
-    })
-    return rules.check_session(proposal)
+    clinic = facts.patient.clinic
+    if facts.restrictions is None:
+        facts.restrictions = restrictions_for(facts.patient)
+    sup = records.supervisor(
+        supervisor, on_shift=facts.supervisor_on_shift, on_site=facts.supervisor_on_site,
+        site_required=clinic.supervision_on_site, attested=facts.supervisor_attested)
+    return rules.check_session(records.session(
+        clinic=clinic, on=facts.on, indication=facts.indication, severity=facts.severity,
+        patient=patient,
+        practitioner=records.practitioner(
+            facts.practitioner.role if facts.practitioner else "front_desk", sup),
+        device=records.device(facts.device, facts.on),
+        zones=records.zones((z["zone"], z["depth_mm"], z.get("passes")) for z in zones),
+        previous=facts.previous, restrictions=facts.restrictions,
+    ))
 
 
 def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
     out: list[dict[str, Any]] = []
     zones = content.get("zones", [])
-    for problem in treatment_gate(facts.patient, facts.on):
-        out.append(_finding(f"gate.{problem.code}", "refuse", problem.message, "precheck",
-                            rule="consent.gate", source="Puncta treatment gate"))
+    statuses = consent_statuses(facts.patient)
+    for problem in treatment_gate(facts.patient, facts.on, statuses=statuses):
+        out.append(_finding(f"gate.{problem.code}", "refuse", problem.text, "precheck",
+                            rule="consent.gate", source="Puncta treatment gate",
+                            params=dict(problem.params) or None))
     if not content.get("today", {}).get("answered"):
         out.append(_finding("chart.today_unanswered", "refuse", _(
             "Ask today's questions (cold sore, infection, new medication, pregnancy) and tick "
@@ -206,14 +202,13 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
                 "Numbing cream was used: record the product, the amount and the area."),
                 f"numbing-{k}", rule="chart.complete"))
         if not missing:
-            age = facts.on.year - facts.patient.date_of_birth.year - (
-                (facts.on.month, facts.on.day) < (facts.patient.date_of_birth.month,
-                                                  facts.patient.date_of_birth.day))
             try:
                 decision = rules.check_numbing(
                     numbing["product"], float(numbing["amount_g"]), float(numbing["area_cm2"]),
-                    bool(numbing.get("occluded")), adult=age >= 18,
-                    exclusions=numbing_exclusions(patient))
+                    bool(numbing.get("occluded")),
+                    adult=rules.is_adult(facts.patient.date_of_birth, facts.on,
+                                         facts.patient.clinic.jurisdiction),
+                    exclusions=records.numbing_exclusions(patient))
             except rules.RulesInputError as exc:
                 out.append(_finding("chart.input", "refuse", exc.message,
                                     "numbing-" + exc.field.split("[")[0],
@@ -226,12 +221,8 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
                     item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
                     out.append(item)
     out += lot_findings(facts)
-    verdict = "allow"
-    worst = max((SEVERITY_RANK.get(f["severity"], 0) for f in out), default=0)
-    if worst == 2:
-        verdict = "refuse"
-    elif worst == 1:
-        verdict = "review"
+    out += consent_findings(content, statuses)
+    verdict = rules.verdict_of_severities(f["severity"] for f in out)
     depths = [float(z["depth_mm"]) for z in zones]
     return Evaluation(verdict, out, version, supervision_required,
                       max(depths) if depths else None)
@@ -244,23 +235,50 @@ def lot_findings(facts: Facts) -> list[dict[str, Any]]:
     if facts.lot is None:
         if facts.lot_number:
             out.append(_finding("lot.unknown", "refuse", _(
-                "No cartridge lot %(lot)s was received in this clinic.")
-                % {"lot": facts.lot_number}, "lot", rule="chart.lot"))
+                "No cartridge lot %(lot)s was received in this clinic."), "lot",
+                rule="chart.lot", params={"lot": facts.lot_number}))
         elif facts.device is not None and facts.device.kind != DeviceKind.ROLLER:
             out.append(_finding("chart.lot_missing", "refuse", _(
                 "Scan or type the cartridge lot number."), "lot", rule="chart.complete"))
         return out
     lot = facts.lot
     if lot.expired_on(facts.on):
-        out.append(_finding("lot.expired", "refuse", _("Lot %(lot)s expired on %(date)s.")
-                            % {"lot": lot.lot_number, "date": lot.expiry.isoformat()}, "lot",
-                            rule="devices.lot"))
+        out.append(_finding("lot.expired", "refuse", _("Lot %(lot)s expired on %(date)s."),
+                            "lot", rule="devices.lot",
+                            params={"lot": lot.lot_number, "date": lot.expiry.isoformat()}))
     if facts.device is not None and not lot.product.fits(facts.device):
         out.append(_finding("lot.incompatible", "refuse", _(
-            "%(product)s cartridges do not fit %(model)s.") % {
-            "product": lot.product, "model": facts.device.model_name}, "lot",
-            rule="devices.lot"))
+            "%(product)s cartridges do not fit %(model)s."), "lot", rule="devices.lot",
+            params={"product": lot.product, "model": facts.device.model_name}))
     if lot.quantity_left <= 0:
-        out.append(_finding("lot.empty", "refuse", _("Lot %(lot)s has no cartridges left.")
-                            % {"lot": lot.lot_number}, "lot", rule="devices.lot"))
+        out.append(_finding("lot.empty", "refuse", _("Lot %(lot)s has no cartridges left."),
+                            "lot", rule="devices.lot", params={"lot": lot.lot_number}))
+    return out
+
+
+# What a chart records → the consent it needs on file (the microneedling consent itself is
+# the treatment gate's). A documented reason turns the refusal into a physician's review.
+CONSENT_NEEDED = (
+    ("numbing", "numbing", "numbing-product",
+     _("Numbing cream is charted but no current consent to topical anaesthetic is on file. "
+       "Record the consent, or give the reason in 'Consent exception'.")),
+    ("photography", "photos_taken", "photos",
+     _("Photographs are charted but no current consent to photography is on file. Record "
+       "the consent, or give the reason in 'Consent exception'.")),
+)
+
+
+def consent_findings(content: dict[str, Any], statuses: list[ConsentStatus]
+                     ) -> list[dict[str, Any]]:
+    state = {s.procedure: s.state for s in statuses}
+    reason = str(content.get("consent_exception") or "").strip()
+    out = []
+    for procedure, key, ui, message in CONSENT_NEEDED:
+        value = content.get(key)
+        used = value.get("used") if isinstance(value, dict) else bool(value)
+        if used and state.get(procedure) != "current":
+            out.append(_finding(f"consent.{procedure}_missing", "review" if reason else "refuse",
+                                message, ui, rule="consent.scope",
+                                source="Puncta consent policy: each charted element needs its "
+                                       "consent on file"))
     return out

@@ -30,13 +30,17 @@ TODAY_QUESTIONS = [
     ("cold_sore", "active_herpes", _lazy("Cold sore (active herpes) today")),
     ("infection", "active_infection", _lazy("Skin or other infection today")),
     ("pregnancy", "pregnant", _lazy("Pregnant or possibly pregnant")),
+    # Recorded without a zone, so the rules refuse every treated zone (conservative).
+    ("sunburn", "sunburn", _lazy("Sunburn on the area to be treated")),
+    ("irritated", "open_wound",
+     _lazy("Irritated, broken or inflamed skin on the area to be treated")),
 ]
 MAX_TEXT = 2000
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 EMPTY: dict[str, Any] = {
     "today": {"answered": False, "cold_sore": False, "infection": False, "pregnancy": False,
-              "new_medication": "", "medication_note": ""},
+              "sunburn": False, "irritated": False, "new_medication": "", "medication_note": ""},
     "photos_taken": False,
     "cleansing": "",
     "numbing": {"used": False, "product": "", "concentration": "", "amount_g": "",
@@ -45,6 +49,8 @@ EMPTY: dict[str, Any] = {
     "topicals": "",
     "duration_min": None,
     "notes": "",
+    # Why the session went ahead without a consent the chart needs (numbing, photographs).
+    "consent_exception": "",
 }
 
 
@@ -140,6 +146,7 @@ def from_post(post: Mapping[str, Any]) -> dict[str, Any]:
         "topicals": post.get("topicals", ""),
         "duration_min": post.get("duration_min", ""),
         "notes": post.get("notes", ""),
+        "consent_exception": post.get("consent_exception", ""),
     }
 
 
@@ -173,6 +180,8 @@ def clean(raw: Mapping[str, Any], previous: Mapping[str, Any] | None = None
     out["cleansing"] = _text(raw.get("cleansing"), "cleansing", errors)
     out["topicals"] = _text(raw.get("topicals"), "topicals", errors)
     out["notes"] = _text(raw.get("notes"), "notes", errors)
+    out["consent_exception"] = _text(raw.get("consent_exception"), "consent_exception",
+                                     errors)
 
     dur = raw.get("duration_min")
     if dur in (None, ""):

@@ -73,6 +73,12 @@ class Chart(models.Model):
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
     return_note = models.TextField(blank=True, max_length=2000)
+    # The supervising physician's own confirmation (signed in as themselves) that they
+    # supervised: required before a supervised dermal chart can be signed.
+    supervision_attested_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+")
+    supervision_attested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-on", "-id"]

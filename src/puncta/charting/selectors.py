@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm, roles_with
 from puncta.devices.models import CartridgeLot, Device
 from puncta.scheduling.models import Appointment, Kind, Status
 
@@ -96,11 +97,10 @@ def adverse_event_get(clinic_id: int, pk: Any) -> AdverseEvent:
 def clinic_choices(clinic_id: int) -> dict[str, Any]:
     members = list(Membership.objects.select_related("user").filter(
         clinic_id=clinic_id, is_active=True,
-        role__in=["physician", "nurse_practitioner", "registered_nurse",
-                  "medical_aesthetician"]).order_by("user__last_name", "user__first_name"))
+        role__in=roles_with("procedure.perform")).order_by("user__last_name", "user__first_name"))
     return {
         "practitioners": members,
-        "physicians": [m for m in members if m.role == "physician"],
+        "physicians": [m for m in members if has_perm(m.role, "procedure.supervise")],
         "devices": list(Device.objects.filter(clinic_id=clinic_id, status="in_service")),
         "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0,
                                                  quarantined_at__isnull=True)

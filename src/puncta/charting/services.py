@@ -8,21 +8,24 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from puncta import facts as records
 from puncta import rules
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import CLINICAL_ROLES, has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics import clock
 from puncta.devices.models import CartridgeLot, Device
 from puncta.devices.selectors import lots_by_number
 from puncta.devices.services import DrawRefused, lot_draw
 from puncta.patients.models import Patient
 from puncta.plans.models import TreatmentPlan
 from puncta.scheduling import services as scheduling
+from puncta.scheduling.availability import Calendar
 from puncta.scheduling.models import Appointment, Kind, PatientMessage, Status
 from puncta.scheduling.reminders import send_patient_message
 from puncta.scheduling.series import local_date
@@ -31,7 +34,6 @@ from . import forms
 from .checks import Evaluation, Facts, evaluate
 from .models import AdverseEvent, AEPhase, AEStatus, Amendment, Chart, ChartStatus
 
-CHECKIN_AFTER = dt.timedelta(days=2)
 OVERDUE_AFTER = dt.timedelta(hours=72)
 
 
@@ -62,16 +64,38 @@ def _member(clinic_id: int, pk: int | None) -> Membership | None:
         pk=pk, clinic_id=clinic_id, is_active=True).first()
 
 
-def previous_sessions(chart: Chart) -> list[dt.date]:
-    """Dates of the patient's other signed sessions of the same course (or indication)."""
-    qs = Chart.objects.filter(patient_id=chart.patient_id).exclude(
-        status=ChartStatus.DRAFT).exclude(pk=chart.pk)
-    if chart.plan_id:
-        series = chart.plan.series_id or chart.plan_id
-        qs = qs.filter(Q(plan_id=series) | Q(plan__series_id=series))
+def previous_sessions(chart: Chart) -> tuple[rules.PreviousSession, ...]:
+    """Every other signed session of the patient up to this one's day, whatever the course
+    or indication, with the zones it treated: the rules count them all, by zone."""
+    rows = (Chart.objects.filter(patient_id=chart.patient_id, on__lte=chart.on)
+            .exclude(status=ChartStatus.DRAFT).exclude(pk=chart.pk)
+            .order_by("on").values_list("on", "content"))
+    return records.previous(
+        (on, [z["zone"] for z in (content or {}).get("zones", []) if z.get("zone")])
+        for on, content in rows)
+
+
+def supervisor_presence(chart: Chart, supervisor: Membership | None
+                        ) -> tuple[bool | None, bool | None]:
+    """(on shift, on site) of the supervising physician at the session's time, from the
+    working hours and time off: known for a booked session (its treatment window) and for
+    a walk-in charted on its day (now); unknown otherwise."""
+    if supervisor is None:
+        return None, None
+    appt = chart.appointment if chart.appointment_id else None
+    if appt is not None:
+        location, start, end = appt.location, appt.treat_start, appt.end
     else:
-        qs = qs.filter(indication=chart.indication)
-    return sorted(qs.values_list("on", flat=True))
+        location = chart.clinic.locations.first()
+        if location is None or clock.today(location) != chart.on:
+            return None, None
+        start = clock.now()
+        end = start + dt.timedelta(minutes=1)
+    cal = Calendar(chart.clinic)  # working hours and time off only: no day to load
+    off = cal.off(supervisor.pk, start, end)
+    on_shift = cal.works(supervisor.pk, location, start, end, on_site=False) and not off
+    on_site = cal.works(supervisor.pk, location, start, end, on_site=True) and not off
+    return on_shift, on_site
 
 
 def resolve(chart: Chart, refs: dict[str, Any], errors: dict[str, str]) -> Facts:
@@ -83,11 +107,11 @@ def resolve(chart: Chart, refs: dict[str, Any], errors: dict[str, str]) -> Facts
     supervisor = _member(clinic_id, refs.get("supervisor_id"))
     if refs.get("supervisor_id") is not None and supervisor is None:
         errors["supervisor"] = _("Choose a physician of this clinic.")
-    elif supervisor is not None and supervisor.role != "physician":
+    elif supervisor is not None and not has_perm(supervisor.role, "procedure.supervise"):
         errors["supervisor"] = _("The supervisor must be a physician.")
         supervisor = None
     elif (supervisor is not None and practitioner is not None and supervisor.pk ==
-          practitioner.pk and practitioner.role != "physician"):
+          practitioner.pk and not has_perm(practitioner.role, "procedure.supervise")):
         errors["supervisor"] = _("A practitioner cannot supervise their own session.")
         supervisor = None
     device = None
@@ -107,6 +131,9 @@ def resolve(chart: Chart, refs: dict[str, Any], errors: dict[str, str]) -> Facts
                   severity=chart.severity, practitioner=practitioner, supervisor=supervisor,
                   device=device, lot=lot, lot_number=number)
     facts.previous = previous_sessions(chart)
+    facts.supervisor_on_shift, facts.supervisor_on_site = supervisor_presence(chart, supervisor)
+    facts.supervisor_attested = (supervisor is not None
+                                 and chart.supervision_attested_by_id == supervisor.pk)
     return facts
 
 
@@ -154,17 +181,24 @@ def chart_start(*, actor: Actor, appointment: Appointment) -> Chart:
                                                                          Status.COMPLETED):
         raise ChartError("appointment", _("Only a booked treatment can be charted."))
     plan = appointment.plan
-    with transaction.atomic():
-        chart = Chart(clinic_id=appointment.clinic_id, patient=appointment.patient,
-                      appointment=appointment, plan=plan,
-                      indication=plan.indication if plan else "",
-                      severity=plan.severity if plan else "", on=local_date(appointment),
-                      practitioner=appointment.practitioner, supervisor=appointment.supervisor,
-                      device=appointment.device, content=_content_from_plan(plan),
-                      created_by=actor.user)
-        _evaluate_and_save(chart, _refs_of(chart), {}, created=True)
-        record(actor, Action.CREATE, chart, patient_id=chart.patient_id,
-               data={"appointment": appointment.pk, "verdict": chart.verdict})
+    try:
+        with transaction.atomic():
+            chart = Chart(clinic_id=appointment.clinic_id, patient=appointment.patient,
+                          appointment=appointment, plan=plan,
+                          indication=plan.indication if plan else "",
+                          severity=plan.severity if plan else "", on=local_date(appointment),
+                          practitioner=appointment.practitioner,
+                          supervisor=appointment.supervisor, device=appointment.device,
+                          content=_content_from_plan(plan), created_by=actor.user)
+            _evaluate_and_save(chart, _refs_of(chart), {}, created=True)
+            record(actor, Action.CREATE, chart, patient_id=chart.patient_id,
+                   data={"appointment": appointment.pk, "verdict": chart.verdict})
+    except IntegrityError:
+        # Started twice at once (double click, two tabs): the first one won; return it.
+        existing = Chart.objects.filter(appointment=appointment).first()
+        if existing is None:
+            raise
+        return existing
     return chart
 
 
@@ -183,7 +217,7 @@ def chart_start_walk_in(*, actor: Actor, patient: Patient, practitioner: Members
     with transaction.atomic():
         chart = Chart(clinic_id=patient.clinic_id, patient=patient, plan=plan,
                       indication=indication, severity=severity,
-                      on=on or timezone.localdate(), practitioner=practitioner,
+                      on=on or clock.today(patient.clinic), practitioner=practitioner,
                       content=_content_from_plan(plan), created_by=actor.user)
         _evaluate_and_save(chart, _refs_of(chart), {}, created=True)
         record(actor, Action.CREATE, chart, patient_id=patient.pk,
@@ -207,14 +241,20 @@ def _evaluate_and_save(chart: Chart, refs: dict[str, Any], errors: dict[str, str
 
 
 def chart_save(*, actor: Actor, chart: Chart, expected_version: int,
-               data: dict[str, Any]) -> tuple[Chart, dict[str, str]]:
+               data: dict[str, Any], partial: bool = False) -> tuple[Chart, dict[str, str]]:
     """Save a draft (autosave or explicit): the rules run on the values as entered; a field
-    in error keeps its last valid value. Returns the chart and the input errors."""
+    in error keeps its last valid value. Returns the chart and the input errors.
+
+    ``partial`` (an API PATCH): only the fields sent change; the others, the supervisor
+    included, keep their saved values (merge semantics)."""
     if chart.status != ChartStatus.DRAFT:
         raise ChartError("status", _("This chart is signed and locked: write an amendment."),
                          code="locked")
     if expected_version != chart.version:
         raise StaleChart
+    if partial:
+        data = {**forms.from_post({}), **_content_as_input(chart.content),
+                **_refs_of(chart), **data}
     content, refs, errors = forms.clean(data, chart.content)
     if refs["practitioner_id"] is None:
         refs["practitioner_id"] = chart.practitioner_id
@@ -314,6 +354,7 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
             raise ChartError("practitioner", _(
                 "Only the practitioner who performed the session signs the chart."),
                 code="not_practitioner")
+        _refuse_before_session(locked)
         ev = _evaluate_and_save(locked, _refs_of(locked), {})
         if locked.input_errors or ev.verdict == "refuse":
             Chart.objects.filter(pk=locked.pk).update(
@@ -353,15 +394,58 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
     return locked
 
 
+def session_started(chart: Chart) -> bool:
+    """Has the session happened (clinic time)? A booked session from its start; a walk-in
+    from the start of its day at the clinic."""
+    if chart.appointment_id:
+        return chart.appointment.start <= clock.now()
+    return clock.today(chart.clinic) >= chart.on
+
+
+def _refuse_before_session(chart: Chart) -> None:
+    if not session_started(chart):
+        raise ChartError("on", _(
+            "This session has not happened yet (%(on)s, clinic time): a chart is signed "
+            "after the session, never before.") % {"on": chart.on.isoformat()},
+            code="before_session")
+
+
+def chart_attest_supervision(*, actor: Actor, chart: Chart) -> Chart:
+    """The supervising physician confirms, on their own session, that they supervised this
+    session: a tap recorded with the time. A supervised dermal chart cannot be signed until
+    then (the rules refuse ``supervision.not_attested``)."""
+    with transaction.atomic():
+        locked = Chart.objects.select_for_update(of=("self",)).select_related(
+            "supervisor__user").get(pk=chart.pk)
+        if locked.supervisor_id is None or actor.user is None or \
+                locked.supervisor.user_id != actor.user.pk:
+            raise ChartError("supervisor", _(
+                "Only the supervising physician named on the chart can attest supervision, "
+                "signed in as themselves."), code="not_supervisor")
+        if locked.status != ChartStatus.DRAFT:
+            raise ChartError("status", _("This chart is already signed."), code="signed")
+        if locked.supervision_attested_by_id == locked.supervisor_id:
+            return locked
+        locked.supervision_attested_by = locked.supervisor
+        locked.supervision_attested_at = clock.now()
+        _evaluate_and_save(locked, _refs_of(locked), {})
+        locked.version += 1
+        locked.save()
+        record(actor, Action.UPDATE, locked, patient_id=locked.patient_id,
+               data={"supervision_attested": True,
+                     "at": locked.supervision_attested_at.isoformat()})
+    return locked
+
+
 def can_cosign(actor: Actor, chart: Chart) -> bool:
     """The named supervising physician co-signs; a physician who performed the session
     themselves may co-sign it (as physician). No one supervises themselves otherwise."""
-    if actor.user is None or actor.role != "physician":
+    if actor.user is None or not has_perm(actor.role, "chart.cosign"):
         return False
     if chart.supervisor_id is not None:
         return chart.supervisor.user_id == actor.user.pk
-    return chart.practitioner.role == "physician" and chart.practitioner.user_id == \
-        actor.user.pk
+    return has_perm(chart.practitioner.role, "chart.cosign") and \
+        chart.practitioner.user_id == actor.user.pk
 
 
 def chart_cosign(*, actor: Actor, chart: Chart, note: str) -> Chart:
@@ -401,8 +485,7 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
     reason = reason.strip()
     if not reason:
         raise ChartError("reason", _("Give the reason for the amendment."), code="reason")
-    if actor.role not in ("physician", "nurse_practitioner", "registered_nurse",
-                          "medical_aesthetician"):
+    if actor.role not in CLINICAL_ROLES:
         raise ChartError("status", _("Only a clinician can amend a chart."), code="role")
     with transaction.atomic():
         locked = Chart.objects.select_for_update(of=("self",)).select_related(
@@ -411,7 +494,8 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
         if locked.status == ChartStatus.DRAFT:
             raise ChartError("status", _("A draft is edited, not amended."), code="draft")
         if actor.user.pk not in (locked.practitioner.user_id, getattr(
-                locked.supervisor, "user_id", None)) and actor.role != "physician":
+                locked.supervisor, "user_id", None)) and not has_perm(actor.role,
+                                                                        "chart.cosign"):
             raise ChartError("status", _(
                 "Only the practitioner, the supervising physician or a physician can amend "
                 "this chart."), code="not_allowed")
@@ -477,16 +561,13 @@ def aftercare_sheet(chart: Chart, max_depth: float | None) -> dict[str, Any] | N
     }
 
 
-def checkin_text(chart: Chart) -> tuple[str, str]:
-    sheet = chart.aftercare or {}
-    down = sheet.get("downtime", {"min": 2, "max": 3})
-    return (_("How is your skin after your session?"),
-            _("Hello %(name)s,\n\nHow is your skin healing after your microneedling session "
-              "on %(on)s? Redness and dryness are expected for %(min)s to %(max)s days. Call "
-              "%(clinic)s if you notice increasing pain, swelling, pus, fever, blisters or a "
-              "cold sore.\n") % {"name": chart.patient.given_name, "on": chart.on.isoformat(),
-                                 "min": down["min"], "max": down["max"],
-                                 "clinic": chart.patient.clinic.name})
+def checkin_text(chart: Chart, lang: str) -> tuple[str, str]:
+    """The rules' check-in (checkin.toml) for the depth actually used, in ``lang``."""
+    depth = (chart.aftercare or {}).get("max_depth_mm")
+    ci = rules.checkin(float(depth) if depth else None)
+    return ci.subject(lang), ci.body(lang, name=chart.patient.given_name,
+                                     when=chart.on.isoformat(),
+                                     where=chart.patient.clinic.name)
 
 
 def queue_checkin(chart: Chart) -> PatientMessage:
@@ -496,9 +577,8 @@ def queue_checkin(chart: Chart) -> PatientMessage:
         PatientMessage.objects.filter(appointment_id=chart.appointment_id, kind="checkin",
                                       status="queued").update(
             status="cancelled", reason="replaced by the chart's check-in")
-    when = (chart.signed_at or timezone.now()) + CHECKIN_AFTER
-    with translation.override(chart.patient.preferred_language):
-        subject, body = checkin_text(chart)
+    when = (chart.signed_at or clock.now()) + dt.timedelta(hours=rules.checkin().after_hours)
+    subject, body = checkin_text(chart, chart.patient.preferred_language)
     msg = PatientMessage.objects.create(
         patient=chart.patient, appointment_id=chart.appointment_id, kind="checkin",
         subject=subject, body=body, status="queued", send_after=when)
@@ -522,7 +602,8 @@ def adverse_event_record(*, actor: Actor, patient: Patient, chart: Chart | None,
     ae = AdverseEvent(clinic_id=patient.clinic_id, patient=patient, chart=chart, phase=phase,
                       kind=kind, severity=severity, description=description.strip(),
                       action_taken=action_taken.strip(),
-                      occurred_on=occurred_on or (chart.on if chart else timezone.localdate()),
+                      occurred_on=occurred_on or (
+                          chart.on if chart else clock.today(patient.clinic)),
                       reported_by=actor.user)
     ae.full_clean(exclude=["clinic", "patient", "chart", "reported_by"])
     with transaction.atomic():

@@ -12,6 +12,7 @@ urlpatterns = [
     path("charts/<int:pk>/", views.chart_view, name="chart"),
     path("charts/<int:pk>/cosign/", views.cosign, name="cosign"),
     path("charts/<int:pk>/return/", views.return_to_author, name="return"),
+    path("charts/<int:pk>/attest/", views.attest, name="attest"),
     path("charts/<int:pk>/amend/", views.amend, name="amend"),
     path("charts/<int:pk>/amend/equipment/", views.correct_equipment,
          name="correct_equipment"),

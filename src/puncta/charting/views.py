@@ -18,6 +18,7 @@ from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
+from puncta.clinics import clock
 from puncta.patients import selectors as patient_selectors
 from puncta.plans import zonemap
 from puncta.plans.forms import indication_choices, zone_rows
@@ -35,7 +36,8 @@ FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "d
                 "zones", "general", "cleansing", "topicals", "notes", "duration",
                 "numbing-product", "numbing-concentration", "numbing-amount_g",
                 "numbing-area_cm2", "numbing-occluded", "numbing-applied_at",
-                "numbing-removed_at", "numbing-adult", "numbing-broken_skin")
+                "numbing-removed_at", "numbing-adult", "numbing-broken_skin", "photos",
+                "consent_exception")
 RANK = {"refuse": 3, "review": 2, "note": 1}
 
 
@@ -147,7 +149,7 @@ def _version(request: HttpRequest) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     m = request.membership
     return render(request, "charting/home.html", {
-        "to_chart": list(selectors.to_chart_today(request.clinic.pk, timezone.localdate())),
+        "to_chart": list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic))),
         "drafts": selectors.unsigned_drafts(request.clinic.pk),
         "queue": selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else [],
         "returned": list(Chart.objects.filter(
@@ -318,6 +320,19 @@ def _locked(request: HttpRequest, chart: Chart) -> HttpResponse:
         "ae_form": _ae_choices(),
     })
     return render(request, "charting/locked.html", ctx)
+
+
+@clinic_view("procedure.supervise")
+@require_POST
+def attest(request: HttpRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        services.chart_attest_supervision(actor=actor_from_request(request), chart=chart)
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Supervision attested."))
+    return redirect("charting:chart", pk=chart.pk)
 
 
 @clinic_view("chart.cosign")

@@ -58,3 +58,16 @@ def local_date(place: HasTimeZone, at: dt.datetime) -> dt.date:
 def start_of_day(place: HasTimeZone, day: dt.date) -> dt.datetime:
     """Midnight at the start of a local day, as an aware datetime."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=tz_of(place))
+
+
+def utc_today() -> dt.date:
+    """The UTC calendar day, for what belongs to no clinic (a national registry's licence
+    checked from the command line without ``--on``). Anything clinical uses ``today``."""
+    return now().astimezone(dt.UTC).date()
+
+
+def active_today() -> dt.date:
+    """The day in the zone a web request activated (the signed-in clinic's, set by the
+    clinic middleware): for form validation inside a request only. Services, the API, the
+    CLI and the worker pass their clinic to ``today`` instead."""
+    return timezone.localdate()

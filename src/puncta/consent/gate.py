@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from puncta import rules
 from puncta.patients.intake.selectors import screening_current
 from puncta.patients.models import Patient, ReviewDecision, ScreeningResult
 
@@ -18,9 +20,33 @@ from .selectors import ConsentStatus, consent_statuses
 
 @dataclass(frozen=True)
 class GateProblem:
+    """What stops treatment, where to fix it, and the message in the reader's language
+    (``message``) or in either official language (``message_en``, ``message_fr``)."""
+
     code: str
-    message: str
+    text: Any  # a lazy translatable string
     url: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def _in(self, lang: str | None) -> str:
+        if lang is None:
+            out = str(self.text)
+        else:
+            with translation.override(lang):
+                out = str(self.text)
+        return out % dict(self.params) if self.params else out
+
+    @property
+    def message(self) -> str:
+        return self._in(None)
+
+    @property
+    def message_en(self) -> str:
+        return self._in("en")
+
+    @property
+    def message_fr(self) -> str:
+        return self._in("fr")
 
 
 _UNSET: Any = object()
@@ -39,8 +65,8 @@ def treatment_gate(patient: Patient, on: dt.date, *, screening: Any = _UNSET,
             "No screening: the intake questionnaire has not been submitted."), intake_url))
     elif on > screening.valid_until:
         problems.append(GateProblem("screening.expired", _(
-            "The screening expired on %(d)s: the patient must update the questionnaire.")
-            % {"d": screening.valid_until.isoformat()}, intake_url))
+            "The screening expired on %(d)s: the patient must update the questionnaire."),
+            intake_url, (("d", screening.valid_until.isoformat()),)))
     elif screening.result == ScreeningResult.NOT_CANDIDATE:
         problems.append(GateProblem("screening.not_candidate", _(
             "The screening found an absolute contraindication: not a candidate."),
@@ -63,4 +89,13 @@ def treatment_gate(patient: Patient, on: dt.date, *, screening: Any = _UNSET,
     if status.state in messages:
         problems.append(GateProblem(f"consent.{status.state}", messages[status.state],
                                     consent_url))
+    elif status.consent is not None and not status.consent.signer_relationship and \
+            rules.guardian_required(patient.date_of_birth, on, patient.clinic.jurisdiction):
+        # A minor (by the jurisdiction's age of consent) signed alone, or the birth date was
+        # corrected after signing: a parent or guardian must consent.
+        problems.append(GateProblem(
+            "consent.guardian_required", _(
+                "The patient is under %(age)s, the age of consent here: a parent or guardian "
+                "must sign the consent to microneedling."), consent_url,
+            (("age", str(rules.consent_age(patient.clinic.jurisdiction).age)),)))
     return problems

@@ -10,8 +10,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from puncta import rules
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics import clock
 from puncta.clinics.models import Clinic
 from puncta.patients.models import Patient
 
@@ -117,10 +119,36 @@ def consent_record_paper(*, actor: Actor, patient: Patient, template: ConsentTem
                   paper_scan=scan)
 
 
+def guardian_required(patient: Patient) -> bool:
+    """Is the patient, today at the clinic, under the jurisdiction's age of consent?"""
+    clinic = patient.clinic
+    return rules.guardian_required(patient.date_of_birth, clock.today(clinic),
+                                   clinic.jurisdiction)
+
+
+def _check_signer(patient: Patient, relationship: str) -> str:
+    """Who may sign: the patient of age themselves, or for a minor a parent or guardian of
+    a kind the jurisdiction accepts (the rules' data, per jurisdiction)."""
+    relationship = relationship.strip()
+    if relationship:
+        try:
+            return rules.guardian_role(patient.clinic.jurisdiction, relationship).code
+        except rules.RulesInputError:
+            raise ConsentError("relationship", _(
+                "Choose the signer's relationship to the patient from the list.")) from None
+    if guardian_required(patient):
+        age = rules.consent_age(patient.clinic.jurisdiction).age
+        raise ConsentError("relationship", _(
+            "The patient is under %(age)s, the age of consent here: a parent or guardian "
+            "signs, and their relationship to the patient is recorded.") % {"age": age})
+    return ""
+
+
 def _store(actor: Actor, patient: Patient, template: ConsentTemplate, method: str,
            signer_name: str, relationship: str, **extra: object) -> Consent:
     if template.clinic_id != patient.clinic_id:
         raise ConsentError("template", _("This consent document belongs to another clinic."))
+    relationship = _check_signer(patient, relationship)
     with transaction.atomic():
         _check_current(template)
         text = render_document(template, patient)

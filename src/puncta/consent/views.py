@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from puncta import rules
 from puncta.accounts.access import clinic_view
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
@@ -72,7 +73,11 @@ def sign(request: HttpRequest, pk: int, procedure: str) -> HttpResponse:
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("consent:patient", pk=patient.pk)
+    lang = (translation.get_language() or "en")[:2]
     return render(request, "consent/sign.html", {
+        "guardian_required": services.guardian_required(patient),
+        "guardian_roles": [(r.code, r.fr if lang == "fr" else r.en) for r in
+                           rules.consent_age(request.clinic.jurisdiction).guardian_roles],
         "patient": patient, "template": template, "language": language,
         "text": services.render_document(template, patient), "errors": errors,
         "form": request.POST if request.method == "POST" else {},

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from puncta.audit.services import Actor
+from puncta.clinics import clock
 from puncta.clinics.models import Clinic
 
 from .mdall import ParsedFile
@@ -56,7 +57,7 @@ DEMO_REGISTRY = [
 def seed_demo_devices(clinic: Clinic, *, today: dt.date | None = None) -> None:
     if Device.objects.filter(clinic=clinic).exists():
         return
-    today = today or dt.date.today()
+    today = today or clock.today(clinic)
     actor = Actor(label="demo seed", clinic_id=clinic.pk)
     with transaction.atomic():
         registry_import(actor=actor, files=DEMO_REGISTRY)

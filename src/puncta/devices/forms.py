@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from puncta.clinics import clock
 
 from .models import (
     Authority,
@@ -129,7 +130,7 @@ class LogEntryForm(forms.ModelForm):
 
     def clean_on(self) -> dt.date:
         on: dt.date = self.cleaned_data["on"]
-        if on > timezone.localdate():
+        if on > clock.active_today():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return on
 
@@ -166,7 +167,7 @@ class LotReceiveForm(forms.Form):
 
     def clean_expiry(self) -> dt.date:
         expiry: dt.date = self.cleaned_data["expiry"]
-        if expiry < timezone.localdate():
+        if expiry < clock.active_today():
             raise forms.ValidationError(_("This lot has already expired: do not receive it."))
         return expiry
 

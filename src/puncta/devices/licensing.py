@@ -1,31 +1,48 @@
-"""Is a device licensed for medical microneedling on a day, and if not, why?
+"""How the devices app shows a device's licence: the rules engine's verdict, presented.
 
-Medical microneedling is surgically invasive: Health Canada (SOR/98-282, Schedule 1
-rule 1(1)) and the FDA (21 CFR 878.4430) make it Class II or higher. A device is licensed
-when its licence is active on the day (first licence date and end date decide, whatever
-status code the registry uses) and its class is II or higher. Consumer devices never are.
+Whether a device is licensed for medical microneedling (authority of the clinic's
+jurisdiction, Class II or higher, active on the day, never a consumer device) is decided
+by ``puncta.rules`` (``rules.licence_state``) — the same test a dermal session applies —
+so the device list can never say "Licensed" for a device the rules refuse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Device, IntendedUse
+from puncta import facts, rules
 
-MIN_CLASS = 2
+from .models import Device
+
+LABELS = {
+    "licensed": _("Licensed"),
+    "expired": _("Licence expired"),
+    "not_licensed": _("Not licensed"),
+    "consumer": _("Consumer device"),
+}
 
 
 @dataclass(frozen=True)
 class LicenceState:
-    code: str  # licensed | expired | not_licensed | consumer
-    reasons: list[str] = field(default_factory=list)
+    verdict: rules.LicenceState
+
+    @property
+    def code(self) -> str:
+        return self.verdict.code
 
     @property
     def licensed(self) -> bool:
-        return self.code == "licensed"
+        return self.verdict.licensed
+
+    @property
+    def reasons(self) -> list[str]:
+        """In the reader's language (French when the active language is French)."""
+        lang = (translation.get_language() or "en")[:2]
+        return list(self.verdict.reasons_fr if lang == "fr" else self.verdict.reasons)
 
     @property
     def label(self) -> str:
@@ -36,31 +53,14 @@ class LicenceState:
         return {"licensed": "ok", "expired": "warn"}.get(self.code, "bad")
 
 
-LABELS = {
-    "licensed": _("Licensed"),
-    "expired": _("Licence expired"),
-    "not_licensed": _("Not licensed"),
-    "consumer": _("Consumer device"),
-}
+def licence_state(device: Device, on: dt.date, jurisdiction: str | None = None
+                  ) -> LicenceState:
+    """The rules' verdict on the device in its clinic's jurisdiction (pass it when known,
+    to save reading the clinic)."""
+    return LicenceState(facts.licence_state(device, jurisdiction or device.clinic.jurisdiction,
+                                            on))
 
 
-def licence_state(device: Device, on: dt.date) -> LicenceState:
-    if device.intended_use == IntendedUse.CONSUMER:
-        return LicenceState("consumer", [str(_(
-            "Consumer (home-use) devices are never licensed for medical microneedling."))])
-    lic = device.licence
-    if lic is None:
-        return LicenceState("not_licensed", [str(_("No licence is recorded for this device."))])
-    reasons = []
-    code = "licensed"
-    if lic.device_class < MIN_CLASS:
-        code = "not_licensed"
-        reasons.append(str(_("Class %(cls)s licence: medical microneedling needs Class II "
-                             "or higher.") % {"cls": lic.device_class}))
-    if lic.first_date is not None and lic.first_date > on:
-        code = "not_licensed"
-        reasons.append(str(_("The licence starts on %(date)s.") % {"date": lic.first_date}))
-    elif not lic.active_on(on):
-        code = "expired" if code == "licensed" else code
-        reasons.append(str(_("The licence ended on %(date)s.") % {"date": lic.end_date}))
-    return LicenceState(code, reasons)
+def registry_min_class() -> int:
+    """The class a Health Canada registry licence needs (the rules' Canadian pack)."""
+    return rules.min_device_class("CA")

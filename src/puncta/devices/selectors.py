@@ -11,13 +11,12 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .licensing import MIN_CLASS
+from .licensing import registry_min_class
 from .models import (
     Authority,
     CartridgeLot,
     CartridgeProduct,
     Device,
-    IntendedUse,
     Licence,
     LotDraw,
     RegistryCompany,
@@ -124,7 +123,8 @@ def licence_verify(number: str | int, on: dt.date) -> dict[str, Any]:
                        % {"date": reg.first_licence_status_dt.isoformat()})
     elif not active:
         reasons.append(_("The licence ended on %(date)s.") % {"date": reg.end_date.isoformat()})
-    if reg.appl_risk_class < MIN_CLASS:
+    min_class = registry_min_class()
+    if reg.appl_risk_class < min_class:
         reasons.append(_("Class %(cls)s licence: medical microneedling needs Class II "
                          "or higher.") % {"cls": reg.appl_risk_class})
     company = RegistryCompany.objects.filter(company_id=reg.company_id).first()
@@ -135,7 +135,7 @@ def licence_verify(number: str | int, on: dt.date) -> dict[str, Any]:
         "found": True,
         "active": active,
         "class": reg.appl_risk_class,
-        "licensed_for_medical_microneedling": active and reg.appl_risk_class >= MIN_CLASS,
+        "licensed_for_medical_microneedling": active and reg.appl_risk_class >= min_class,
         "trade_names": trade_names,
         "reasons": reasons,
         "name": reg.licence_name,
@@ -148,24 +148,3 @@ def licence_verify(number: str | int, on: dt.date) -> dict[str, Any]:
     }
 
 
-def device_rules_facts(device: Device, on: dt.date) -> dict[str, Any]:
-    """The rules engine's ``device`` facts for this device on this day.
-
-    The registry's own status code is not a verdict (activity is decided by the first
-    licence date and the end date), so ``status`` is what those dates say on ``on``:
-    ``active`` or ``inactive``; the dates go along for the engine's own check.
-    """
-    lic = device.licence
-    return {
-        "intended_use": "consumer" if device.intended_use == IntendedUse.CONSUMER
-        else "professional",
-        "licence": None if lic is None else {
-            "authority": lic.authority,
-            "number": lic.number,
-            "class": lic.device_class,
-            "status": "active" if lic.active_on(on) else "inactive",
-            "first_date": lic.first_date.isoformat() if lic.first_date else None,
-            "end_date": lic.end_date.isoformat() if lic.end_date else None,
-        },
-        "max_depth_mm": float(device.max_depth_mm),
-    }

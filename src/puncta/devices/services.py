@@ -11,11 +11,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, Entry, record, record_many
+from puncta.clinics import clock
 
 from .mdall import ParsedFile
 from .models import (
@@ -231,7 +231,7 @@ def lot_receive(
         lot = CartridgeLot(
             clinic_id=product.clinic_id, product=product, lot_number=lot_number.strip(),
             expiry=expiry, quantity_received=quantity, quantity_left=quantity,
-            received_on=received_on or timezone.localdate(), received_by=actor.user,
+            received_on=received_on or clock.today(product.clinic), received_by=actor.user,
         )
         if CartridgeLot.objects.filter(product=product, lot_number=lot.lot_number).exists():
             raise ValidationError({"lot_number": [_(
@@ -259,7 +259,7 @@ def lot_draw(
     reference: str = "", on: dt.date | None = None,
 ) -> LotDraw:
     """Take one cartridge from the lot for a session with the device (and patient)."""
-    on = on or timezone.localdate()
+    on = on or clock.today(lot.clinic)
     if device.clinic_id != lot.clinic_id or (
         patient is not None and patient.clinic_id != lot.clinic_id
     ):

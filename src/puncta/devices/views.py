@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.services import actor_from_request
+from puncta.clinics import clock
 
 from . import selectors
 from .forms import (
@@ -51,18 +51,20 @@ def _form_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped
 
 @clinic_view("device.view")
 def device_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    devices = [(d, licence_state(d, today)) for d in selectors.devices_of(request.clinic.pk)]
+    today = clock.today(request.clinic)
+    jurisdiction = request.clinic.jurisdiction
+    devices = [(d, licence_state(d, today, jurisdiction))
+               for d in selectors.devices_of(request.clinic.pk)]
     return render(request, "devices/device_list.html", {"devices": devices, "today": today})
 
 
 @clinic_view("device.view")
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     device = selectors.device_get(request.clinic.pk, pk)
-    today = timezone.localdate()
+    today = clock.today(request.clinic)
     return render(request, "devices/device_detail.html", {
         "device": device,
-        "state": licence_state(device, today),
+        "state": licence_state(device, today, request.clinic.jurisdiction),
         "log": device.log_entries.select_related("by")[:50],
         "log_form": LogEntryForm(initial={"on": today}),
         "today": today,
@@ -124,9 +126,9 @@ def device_log_view(request: HttpRequest, pk: int) -> HttpResponse:
         device_log_add(actor=actor_from_request(request), device=device, **form.cleaned_data)
         messages.success(request, _("Log entry added."))
         return redirect("devices:device_detail", pk=device.pk)
-    today = timezone.localdate()
+    today = clock.today(request.clinic)
     return render(request, "devices/device_detail.html", {
-        "device": device, "state": licence_state(device, today),
+        "device": device, "state": licence_state(device, today, request.clinic.jurisdiction),
         "log": device.log_entries.select_related("by")[:50], "log_form": form, "today": today,
     }, status=422)
 
@@ -138,7 +140,7 @@ def registry_lookup(request: HttpRequest) -> HttpResponse:
     query = ""
     if form.is_valid():
         query = form.cleaned_data["q"]
-        today = timezone.localdate()
+        today = clock.today(request.clinic)
         results = [selectors.licence_verify(r.original_licence_no, today)
                    for r in selectors.registry_search(query)]
     template = "devices/_registry_rows.html" if request.htmx else "devices/registry.html"
@@ -168,7 +170,7 @@ def lot_list(request: HttpRequest) -> HttpResponse:
                 return redirect("devices:lot_list")
     return render(request, "devices/lot_list.html", {
         "lots": selectors.lots_of(clinic_id), "receive_form": receive_form,
-        "product_form": product_form, "products": products, "today": timezone.localdate(),
+        "product_form": product_form, "products": products, "today": clock.today(request.clinic),
     })
 
 
@@ -192,7 +194,7 @@ def product_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "devices/lot_list.html", {
         "lots": selectors.lots_of(clinic_id), "products": products,
         "receive_form": LotReceiveForm(products=products, prefix="lot"),
-        "product_form": form, "today": timezone.localdate(),
+        "product_form": form, "today": clock.today(request.clinic),
     }, status=422)
 
 
@@ -233,7 +235,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         audit_trace(actor_from_request(request), draws, via="web-quarantine")
         treated = trace_rows(draws)
     return render(request, "devices/lot_detail.html",
-                  {"lot": lot, "form": form, "today": timezone.localdate(),
+                  {"lot": lot, "form": form, "today": clock.today(request.clinic),
                    "treated": treated})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -214,6 +215,11 @@ class Screening(models.Model):
                                    blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_sha256 = models.CharField(max_length=64, blank=True)
+    # Structured conditions of an approval, applied by the rules wherever they are asked.
+    restrict_earliest_start = models.DateField(_("treat from"), null=True, blank=True)
+    restrict_max_depth_mm = models.DecimalField(_("maximum depth (mm)"), max_digits=3,
+                                                decimal_places=2, null=True, blank=True)
+    restrict_avoid_zones = models.JSONField(_("areas to avoid"), default=list, blank=True)
 
     class Meta:
         ordering = ["-screened_at", "-id"]
@@ -224,6 +230,21 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"screening {self.pk} of {self.patient_id}: {self.result}"
+
+    @property
+    def restrictions_data(self) -> dict[str, Any]:
+        return {
+            "earliest_start": (self.restrict_earliest_start.isoformat()
+                               if self.restrict_earliest_start else None),
+            "max_depth_mm": (str(self.restrict_max_depth_mm)
+                             if self.restrict_max_depth_mm is not None else None),
+            "avoid_zones": list(self.restrict_avoid_zones or []),
+        }
+
+    @property
+    def has_restrictions(self) -> bool:
+        return bool(self.restrict_earliest_start or self.restrict_max_depth_mm is not None
+                    or self.restrict_avoid_zones)
 
     @property
     def awaiting_review(self) -> bool:

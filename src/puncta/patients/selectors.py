@@ -18,7 +18,7 @@ def patients_of(clinic_id: int) -> QuerySet[Patient]:
 def patient_get(clinic_id: int, patient_id: int) -> Patient:
     """The patient, or 404 — also for another clinic's patient, so ids cannot be probed."""
     try:
-        return patients_of(clinic_id).get(pk=patient_id)
+        return patients_of(clinic_id).select_related("clinic").get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("No such patient") from None
 

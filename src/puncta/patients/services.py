@@ -11,7 +11,12 @@ from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.clinics.models import Clinic
 
+from .intake.services import screening_rerun_if_screened
 from .models import Patient
+
+# Record fields the rules screen on (the rest of the screened facts are intake answers,
+# whose correction re-screens in ``intake_save``).
+SCREENED_FIELDS = frozenset({"date_of_birth", "phototype"})
 
 EDITABLE_FIELDS = (
     "given_name",
@@ -76,4 +81,8 @@ def patient_update(
                 actor, Action.UPDATE, current, patient_id=current.pk,
                 data={"changed": sorted(changed)},
             )
+            if SCREENED_FIELDS.intersection(changed):
+                # A corrected screened fact (age, phototype) re-runs screening in the same
+                # transaction, so the treatment gate follows the record at once.
+                screening_rerun_if_screened(actor=actor, patient=current)
     return current

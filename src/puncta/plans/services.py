@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta import rules
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.patients.models import Patient
@@ -78,7 +79,7 @@ def plan_save(*, actor: Actor, patient: Patient, indication: str, severity: str,
 
 
 def plan_approve(*, actor: Actor, plan: TreatmentPlan, note: str) -> TreatmentPlan:
-    if actor.role != "physician":
+    if not has_perm(actor.role, "plan.approve"):
         raise PlanError("note", _("Only a physician can approve a plan."))
     if not note.strip():
         raise PlanError("note", _("A note is required with the approval."))

@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
 from puncta.audit.models import Action
 from puncta.audit.services import actor_from_request, record
+from puncta.clinics import clock
 from puncta.patients import selectors as patient_selectors
 
 from . import selectors, services, zonemap
@@ -63,7 +63,7 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int | None = None) -> Http
     previous = selectors.plan_get(request.clinic.pk, plan_id) if plan_id else None
     if previous is not None and previous.patient_id != patient.pk:
         previous = None
-    initial: dict[str, Any] = {"start": timezone.localdate(), "numbing_minutes": 30,
+    initial: dict[str, Any] = {"start": clock.today(request.clinic), "numbing_minutes": 30,
                                "severity": "moderate"}
     if previous is not None:
         initial.update(indication=previous.indication, severity=previous.severity,

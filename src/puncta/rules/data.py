@@ -16,6 +16,7 @@ ENGINE_VERSION = "puncta.rules 1.0"
 
 DATA_FILES = (
     "aftercare.toml",
+    "checkin.toml",
     "contraindications.toml",
     "courses.toml",
     "density.toml",
@@ -137,6 +138,40 @@ class Jurisdiction:
     label_min_age_source: str
     neck_phototypes: tuple[int, ...]
     neck_phototypes_source: str
+    # Consent of a minor to an elective cosmetic procedure, and legal adulthood.
+    en: str
+    fr: str
+    consent_age: int
+    consent_age_source: str
+    consent_age_note_en: str
+    consent_age_note_fr: str
+    guardian_roles: tuple[str, ...]
+    minor_own_consent_age: int | None
+    court_authorization_below: int | None
+    court_authorization_note_en: str
+    court_authorization_note_fr: str
+    court_authorization_source: str
+    age_of_majority: int
+    age_of_majority_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianRole:
+    code: str
+    en: str
+    fr: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInData:
+    after_hours: int
+    subject_en: str
+    subject_fr: str
+    body_en: str
+    body_fr: str
+    body_general_en: str
+    body_general_fr: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +218,8 @@ class RulesData:
     dose_tolerance: float
     dose_tolerance_source: str
     jurisdictions: dict[str, Jurisdiction]
+    guardian_roles: dict[str, GuardianRole]
+    checkin: CheckInData
     roles: dict[str, Role]
     messages: dict[str, Message]
     settings: dict[str, SettingBound]
@@ -208,7 +245,29 @@ def _source(row: dict[str, Any], where: str) -> str:
     return f"{src} [{', '.join(flags)}]" if flags else src
 
 
-def _jurisdictions(raw: dict[str, Any]) -> dict[str, Jurisdiction]:
+def _flagged(src: str, row: dict[str, Any], prefix: str) -> str:
+    """A secondary source of a row (e.g. `consent_age_source`) with its own flags."""
+    flags = [f for f in ("derived", "unverified") if row.get(f"{prefix}_{f}")]
+    return f"{src} [{', '.join(flags)}]" if flags else src
+
+
+def _age(merged: dict[str, Any], key: str, code: str) -> int:
+    value = merged.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 25:
+        raise RuntimeError(f"jurisdictions.{code}: {key} must be an age in years")
+    return value
+
+
+def _text(merged: dict[str, Any], key: str, code: str) -> str:
+    value = merged.get(key)
+    if not isinstance(value, str) or not value:
+        raise RuntimeError(f"jurisdictions.{code}: {key} is required")
+    return value
+
+
+def _jurisdictions(
+    raw: dict[str, Any], roles: dict[str, GuardianRole]
+) -> dict[str, Jurisdiction]:
     out: dict[str, Jurisdiction] = {}
     for code, row in raw.items():
         # "CA-ON" inherits from "CA": only what the sub-pack states overrides.
@@ -217,6 +276,21 @@ def _jurisdictions(raw: dict[str, Any]) -> dict[str, Jurisdiction]:
         sources = [_source(row, f"jurisdictions.{code}")]
         if parent:
             sources.insert(0, _source(parent, f"jurisdictions.{code}"))
+        guardians = tuple(str(r) for r in merged.get("guardian_roles", ()))
+        if not guardians or any(r not in roles for r in guardians):
+            raise RuntimeError(f"jurisdictions.{code}: guardian_roles must name [guardian_roles]")
+        own = (
+            None
+            if merged.get("minor_own_consent_age") is None
+            else _age(merged, "minor_own_consent_age", code)
+        )
+        consent_age = _age(merged, "consent_age", code)
+        court = (
+            None
+            if merged.get("court_authorization_below") is None
+            else _age(merged, "court_authorization_below", code)
+        )
+        majority = _age(merged, "age_of_majority", code)
         out[code] = Jurisdiction(
             code=code,
             authority=str(merged["authority"]),
@@ -229,8 +303,45 @@ def _jurisdictions(raw: dict[str, Any]) -> dict[str, Jurisdiction]:
             label_min_age_source=str(merged.get("label_min_age_source", "")),
             neck_phototypes=tuple(int(p) for p in merged.get("neck_phototypes", ())),
             neck_phototypes_source=str(merged.get("neck_phototypes_source", "")),
+            en=_text(merged, "en", code),
+            fr=_text(merged, "fr", code),
+            consent_age=consent_age,
+            # The flags belong to whichever pack stated the value.
+            consent_age_source=_flagged(
+                _text(merged, "consent_age_source", code),
+                row if "consent_age_source" in row else parent,
+                "consent_age",
+            ),
+            consent_age_note_en=_text(merged, "consent_age_note_en", code),
+            consent_age_note_fr=_text(merged, "consent_age_note_fr", code),
+            guardian_roles=guardians,
+            minor_own_consent_age=own,
+            court_authorization_below=court,
+            court_authorization_note_en=str(merged.get("court_authorization_note_en", "")),
+            court_authorization_note_fr=str(merged.get("court_authorization_note_fr", "")),
+            court_authorization_source=str(merged.get("court_authorization_source", "")),
+            age_of_majority=majority,
+            age_of_majority_source=_flagged(
+                _text(merged, "age_of_majority_source", code),
+                row if "age_of_majority_source" in row else parent,
+                "age_of_majority",
+            ),
         )
     return out
+
+
+def _checkin(raw: dict[str, Any]) -> CheckInData:
+    row = raw["checkin"]
+    return CheckInData(
+        after_hours=int(row["after_hours"]),
+        subject_en=str(row["subject_en"]),
+        subject_fr=str(row["subject_fr"]),
+        body_en=str(row["body_en"]),
+        body_fr=str(row["body_fr"]),
+        body_general_en=str(row["body_general_en"]),
+        body_general_fr=str(row["body_general_fr"]),
+        source=_source(row, "checkin"),
+    )
 
 
 @cache
@@ -348,6 +459,12 @@ def rules_data() -> RulesData:
         for name, r in _load("settings.toml").items()
     }
     target = _load("density.toml")["target"]
+    raw_jur = _load("jurisdictions.toml")
+    guardian_roles = {
+        code: GuardianRole(code, str(r["en"]), str(r["fr"]))
+        for code, r in raw_jur.pop("guardian_roles").items()
+    }
+    packs = raw_jur
     return RulesData(
         zones=zones,
         usual=usual,
@@ -363,7 +480,9 @@ def rules_data() -> RulesData:
         occlusion_source=_source(numbing["occlusion"], "occlusion"),
         dose_tolerance=float(numbing["dose_guide"]["tolerance"]),
         dose_tolerance_source=_source(numbing["dose_guide"], "dose_guide"),
-        jurisdictions=_jurisdictions(_load("jurisdictions.toml")),
+        jurisdictions=_jurisdictions(packs, guardian_roles),
+        guardian_roles=guardian_roles,
+        checkin=_checkin(_load("checkin.toml")),
         roles=roles,
         messages=messages,
         settings=settings,

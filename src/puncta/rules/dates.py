@@ -16,3 +16,10 @@ def add_months(d: date, months: int) -> date:
 
 def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def is_adult(birth_date: date, on: date, jurisdiction_code: str) -> bool:
+    """Of age in the jurisdiction on the day (age of majority from the jurisdiction data)."""
+    from .jurisdictions import jurisdiction
+
+    return age_on(birth_date, on) >= jurisdiction(jurisdiction_code).age_of_majority

@@ -4,10 +4,12 @@ and jurisdiction labelling notes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from .data import Jurisdiction
 from .findings import fmt, make
+from .jurisdictions import jurisdiction
 from .model import Device, Finding, Patient, ZoneResult, ZoneTreatment
 from .zones import zone_label
 
@@ -132,3 +134,49 @@ def check_labelling(
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceState:
+    """Is a device licensed for medical microneedling in a jurisdiction on a day.
+
+    ``code``: licensed | expired | not_licensed | consumer. The devices app shows this
+    verdict; it does not decide it. Reasons come in both languages.
+    """
+
+    code: str
+    reasons: tuple[str, ...] = ()
+    reasons_fr: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def licensed(self) -> bool:
+        return self.code == "licensed"
+
+
+def licence_state(device: Device, jurisdiction_code: str, on: date) -> LicenceState:
+    """The same test the session check applies to a dermal treatment (authority, class,
+    active on the day), for showing a device's standing outside a session."""
+    jur = jurisdiction(jurisdiction_code)
+    if device.intended_use == "consumer":
+        return LicenceState(
+            "consumer",
+            ("Consumer (home-use) devices are never licensed for medical microneedling.",),
+            ("Les appareils grand public (usage domestique) ne sont jamais homologués pour le "
+             "microneedling médical.",),
+            jur.source,
+        )
+    problems = _licence_problems(device, jur, on)
+    if not problems:
+        return LicenceState("licensed", source=jur.source)
+    fields = {f for f, _, _ in problems}
+    only_ended = fields == {"device.licence.end_date"} or (
+        fields == {"device.licence.status"} and device.licence is not None
+        and device.licence.end_date is not None and device.licence.end_date < on
+    )
+    return LicenceState(
+        "expired" if only_ended else "not_licensed",
+        tuple(r for _, r, _ in problems),
+        tuple(r for _, _, r in problems),
+        jur.source,
+    )

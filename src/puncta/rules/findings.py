@@ -65,3 +65,9 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
 def decide(findings: Iterable[Finding]) -> Decision:
     found = tuple(findings)
     return Decision(verdict_of(found), found, RULES_VERSION)
+
+
+def verdict_of_severities(severities: Iterable[str]) -> Verdict:
+    """The verdict of findings held as plain records (e.g. stored JSON): the same order."""
+    worst = max((SEVERITY_RANK.get(s, 0) for s in severities), default=0)
+    return "refuse" if worst == 2 else "review" if worst == 1 else "allow"

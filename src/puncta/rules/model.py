@@ -134,9 +134,56 @@ DEFAULT_SETTINGS = Settings()
 
 
 @dataclass(frozen=True, slots=True)
+class Supervisor:
+    """The physician supervising a session. The booleans are facts the clinic records:
+    ``None`` means not known at this step (a plan has no shift yet; a draft chart is not
+    yet attested), ``False`` is a known shortfall the rules refuse."""
+
+    id: int | str | None = None
+    name: str = ""
+    role: str = "physician"
+    on_shift: bool | None = None
+    on_site: bool | None = None
+    site_required: bool = False
+    attested: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Practitioner:
     role: str
-    supervising_physician: dict[str, Any] | None = None
+    supervising_physician: Supervisor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Restrictions:
+    """Conditions a physician set on a screening decision ("treat, but ..."): the rules
+    apply them at plan, booking and charting."""
+
+    earliest_start: date | None = None
+    max_depth_mm: float | None = None
+    avoid_zones: tuple[ZoneRef, ...] = ()
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.earliest_start is None and self.max_depth_mm is None and not self.avoid_zones
+
+
+NO_RESTRICTIONS = Restrictions()
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousSession:
+    """A session already done for this patient (any course, any indication). No zones
+    means the zones are not known: it then counts as overlapping every zone."""
+
+    on: date
+    zones: tuple[ZoneRef, ...] = ()
+
+    def overlaps(self, zones: tuple[ZoneRef, ...]) -> bool:
+        if not self.zones:
+            return True
+        return any(a.overlaps(b) for a in self.zones for b in zones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +226,26 @@ class Proposal:
     practitioner: Practitioner
     device: Device
     zones: tuple[ZoneTreatment, ...]
-    previous_sessions: tuple[date, ...] = ()
+    previous_sessions: tuple[PreviousSession, ...] = ()
     severity: str | None = None
     settings: Settings = DEFAULT_SETTINGS
+    restrictions: Restrictions = NO_RESTRICTIONS
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProposal:
+    """A plan as a whole: who performs it and with which device are decided later (at
+    booking and charting), so no practitioner or device is invented here."""
+
+    on: date
+    jurisdiction: str
+    indication: str
+    patient: Patient
+    zones: tuple[ZoneTreatment, ...]
+    severity: str | None = None
+    settings: Settings = DEFAULT_SETTINGS
+    restrictions: Restrictions = NO_RESTRICTIONS
+    previous_sessions: tuple[PreviousSession, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +409,7 @@ class DensityEstimate:
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "NO_RESTRICTIONS",
     "AftercareItem",
     "Condition",
     "Course",
@@ -359,14 +424,18 @@ __all__ = [
     "NumbingStatus",
     "Patient",
     "PenSpec",
+    "PlanProposal",
     "Practitioner",
+    "PreviousSession",
     "Procedure",
     "Proposal",
+    "Restrictions",
     "RollerSpec",
     "RulesInputError",
     "SessionDecision",
     "SessionWindow",
     "Settings",
+    "Supervisor",
     "Technique",
     "ZoneRef",
     "ZoneResult",

@@ -21,10 +21,13 @@ from .model import (
     Medication,
     Patient,
     Practitioner,
+    PreviousSession,
     Procedure,
     Proposal,
+    Restrictions,
     RulesInputError,
     Settings,
+    Supervisor,
     ZoneTreatment,
 )
 from .recovery import check_depth_value
@@ -181,9 +184,61 @@ def _practitioner(value: object, field: str) -> Practitioner:
     if role not in roles:
         raise RulesInputError(f"{field}.role", f"must be one of: {', '.join(roles)}")
     sup = d.get("supervising_physician")
-    if sup is not None and not isinstance(sup, dict):
-        raise RulesInputError(f"{field}.supervising_physician", "must be null or an object")
-    return Practitioner(role=role, supervising_physician=sup)
+    if sup is None:
+        return Practitioner(role=role)
+    return Practitioner(role=role,
+                        supervising_physician=_supervisor(sup, f"{field}.supervising_physician"))
+
+
+_SUPERVISOR_KEYS = {"id", "name", "role", "on_shift", "on_site", "site_required", "attested"}
+
+
+def _supervisor(value: object, field: str) -> Supervisor:
+    if not isinstance(value, dict):
+        raise RulesInputError(field, "must be null or an object")
+    d = _obj(value, field, _SUPERVISOR_KEYS)
+
+    def opt_bool(key: str) -> bool | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        return _bool(v, f"{field}.{key}")
+
+    sid = d.get("id")
+    if sid is not None and (isinstance(sid, bool) or not isinstance(sid, int | str)):
+        raise RulesInputError(f"{field}.id", "must be a number or a string")
+    return Supervisor(
+        id=sid,
+        name=_str(d.get("name", ""), f"{field}.name") if d.get("name") else "",
+        role=_str(d.get("role", "physician"), f"{field}.role"),
+        on_shift=opt_bool("on_shift"),
+        on_site=opt_bool("on_site"),
+        site_required=_bool(d.get("site_required", False), f"{field}.site_required"),
+        attested=opt_bool("attested"),
+    )
+
+
+def _previous(value: object, field: str) -> PreviousSession:
+    """A date (zones unknown: overlaps every zone) or {"on": date, "zones": [codes]}."""
+    if isinstance(value, str):
+        return PreviousSession(on=parse_date(value, field))
+    d = _obj(value, field, {"on", "zones"}, ("on",))
+    zones = _list(d.get("zones"), f"{field}.zones", parse_zone)
+    return PreviousSession(on=parse_date(d["on"], f"{field}.on"), zones=zones)
+
+
+def restrictions_from_dict(value: object, field: str = "restrictions") -> Restrictions:
+    if value is None:
+        return Restrictions()
+    d = _obj(value, field, {"earliest_start", "max_depth_mm", "avoid_zones", "note"})
+    max_depth = d.get("max_depth_mm")
+    return Restrictions(
+        earliest_start=_opt_date(d.get("earliest_start"), f"{field}.earliest_start"),
+        max_depth_mm=(None if max_depth is None
+                      else check_depth_value(max_depth, f"{field}.max_depth_mm")),
+        avoid_zones=_list(d.get("avoid_zones"), f"{field}.avoid_zones", parse_zone),
+        note=_str(d["note"], f"{field}.note") if d.get("note") else "",
+    )
 
 
 def _licence(value: object, field: str) -> Licence | None:
@@ -259,6 +314,7 @@ _PROPOSAL_KEYS = {
     "zones",
     "previous_sessions",
     "settings",
+    "restrictions",
 }
 
 
@@ -278,9 +334,9 @@ def proposal_from_dict(value: object) -> Proposal:
     zones = _list(d["zones"], "zones", _zone)
     if not zones:
         raise RulesInputError("zones", "must list at least one zone")
-    previous = _list(d.get("previous_sessions"), "previous_sessions", parse_date)
+    previous = _list(d.get("previous_sessions"), "previous_sessions", _previous)
     for i, prev in enumerate(previous):
-        if prev > on:
+        if prev.on > on:
             raise RulesInputError(f"previous_sessions[{i}]", "must not be after the session date")
     patient = patient_from_dict(d["patient"])
     if patient.birth_date > on:
@@ -296,4 +352,5 @@ def proposal_from_dict(value: object) -> Proposal:
         previous_sessions=previous,
         severity=severity,
         settings=settings_from_dict(d.get("settings")),
+        restrictions=restrictions_from_dict(d.get("restrictions")),
     )

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from .data import Contra, rules_data
 from .dates import add_months, age_on
 from .findings import decide, make
+from .jurisdictions import jurisdiction as jurisdiction_pack
 from .model import (
     DEFAULT_SETTINGS,
     Decision,
@@ -19,6 +20,40 @@ from .model import (
     Settings,
     ZoneRef,
 )
+
+_DEFAULT_CONSENT_AGE = 18  # without a jurisdiction: the engine's behaviour before packs
+
+
+def _age_findings(age: int, code: str | None) -> list[Finding]:
+    """A minor needs a guardian's consent and review (below the pack's consent age); where
+    the law also asks a court's authorization (Quebec under 14), the rules refuse."""
+    pack = jurisdiction_pack(code) if code is not None else None
+    out: list[Finding] = []
+    court = pack.court_authorization_below if pack is not None else None
+    if pack is not None and court is not None and age < court:
+        out.append(
+            make(
+                "age.court_authorization",
+                "patient.birth_date",
+                age=age,
+                min_age=court,
+                note=pack.court_authorization_note_en,
+                note_fr=pack.court_authorization_note_fr,
+                source=pack.court_authorization_source,
+            )
+        )
+    minor_below = pack.consent_age if pack is not None else _DEFAULT_CONSENT_AGE
+    if age < minor_below:
+        out.append(
+            make(
+                "age.minor",
+                "patient.birth_date",
+                age=age,
+                consent_age=minor_below,
+                source=pack.consent_age_source if pack is not None else None,
+            )
+        )
+    return out
 
 
 def _in_area(row: Contra, zone: ZoneRef | None, treated: Sequence[ZoneRef] | None) -> bool:
@@ -77,14 +112,14 @@ def screening_findings(
     on: date,
     settings: Settings = DEFAULT_SETTINGS,
     zones: Sequence[ZoneRef] | None = None,
+    jurisdiction: str | None = None,
 ) -> list[Finding]:
     contras = rules_data().contras
     out: list[Finding] = []
     if patient.birth_date > on:
         raise RulesInputError("patient.birth_date", "must not be after the session date")
     age = age_on(patient.birth_date, on)
-    if age < 18:
-        out.append(make("age.minor", "patient.birth_date", age=age))
+    out += _age_findings(age, jurisdiction)
 
     seen: set[str] = set()
     if patient.pregnant:
@@ -143,6 +178,14 @@ def screen(
     on: date,
     settings: Settings = DEFAULT_SETTINGS,
     zones: Sequence[ZoneRef] | None = None,
+    jurisdiction: str | None = None,
 ) -> Decision:
-    """Screen a patient on a date. Without `zones`, area-bound rows apply everywhere."""
-    return decide(screening_findings(patient, on=on, settings=settings, zones=zones))
+    """Screen a patient on a date. Without `zones`, area-bound rows apply everywhere.
+
+    With `jurisdiction`, a minor is below that jurisdiction's consent age (else 18).
+    """
+    return decide(
+        screening_findings(
+            patient, on=on, settings=settings, zones=zones, jurisdiction=jurisdiction
+        )
+    )

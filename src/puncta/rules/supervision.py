@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .data import rules_data
 from .findings import make
-from .model import Finding, Practitioner, ZoneResult, ZoneTreatment
+from .model import Finding, Practitioner, Supervisor, ZoneResult, ZoneTreatment
 from .zones import zone_label
 
 
@@ -37,7 +37,7 @@ def check_supervision(
                 source=role.source,
             )
         ]
-    if physician_present(practitioner):
+    if role.physician:
         return []
     reasons: list[tuple[str, str]] = []
     for zt, r in zip(zones, results, strict=True):
@@ -56,6 +56,8 @@ def check_supervision(
         )
     if not reasons:
         return []
+    if practitioner.supervising_physician is not None:
+        return _presence(practitioner.supervising_physician)
     return [
         make(
             "supervision.required",
@@ -66,3 +68,21 @@ def check_supervision(
             role_fr=role.fr,
         )
     ]
+
+
+def _presence(sup: Supervisor) -> list[Finding]:
+    """A named supervisor counts only when really there: on shift (and on site where the
+    clinic requires it) and, at signing, having attested it. Unknown facts (``None``) are
+    not findings: a plan has no shift yet."""
+    name = sup.name or "The supervising physician"
+    out: list[Finding] = []
+    if sup.on_shift is False:
+        out.append(make("supervision.off_shift", "practitioner.supervising_physician.on_shift",
+                        name=name))
+    elif sup.site_required and sup.on_site is False:
+        out.append(make("supervision.off_site", "practitioner.supervising_physician.on_site",
+                        name=name))
+    if sup.attested is False:
+        out.append(make("supervision.not_attested",
+                        "practitioner.supervising_physician.attested", name=name))
+    return out

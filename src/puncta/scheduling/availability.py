@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm, roles_with
 from puncta.clinics.models import Clinic, Location, Room
 from puncta.devices.models import Device
 
@@ -152,9 +153,8 @@ def clinic_resources(clinic: Clinic, device_type: str) -> tuple[
     """Clinicians, physicians, in-service devices of the planned type, rooms per location."""
     members = list(Membership.objects.select_related("user").filter(
         clinic=clinic, is_active=True, user__is_active=True,
-        role__in=["physician", "nurse_practitioner", "registered_nurse",
-                  "medical_aesthetician"]).order_by("id"))
-    physicians = [m for m in members if m.role == "physician"]
+        role__in=roles_with("procedure.perform")).order_by("id"))
+    physicians = [m for m in members if has_perm(m.role, "procedure.supervise")]
     devices = list(Device.objects.select_related("licence").filter(
         clinic=clinic, status="in_service", kind=device_type).order_by("id"))
     rooms: dict[int, list[Room]] = defaultdict(list)

@@ -21,7 +21,6 @@ from puncta.audit.services import Actor, record
 from .models import Appointment, PatientMessage, Status
 
 REMINDER_HOURS = (48, 24)
-CHECKIN_AFTER = dt.timedelta(days=2)
 SYSTEM = Actor(label="puncta worker")
 
 
@@ -43,11 +42,10 @@ def message_text(kind: str, appt: Appointment) -> tuple[str, str]:
                   "first.\n\nBefore your session:\n%(precare)s\n")
                 % {"name": name, "when": _when(appt), "where": where, "precare": precare})
     if kind == "checkin":
-        return (_("How is your skin after your session?"),
-                _("Hello %(name)s,\n\nHow is your skin healing after your session on "
-                  "%(when)s? Redness for a day or two is expected. Call %(where)s if you "
-                  "notice increasing pain, swelling, pus, fever or blisters.\n")
-                % {"name": name, "when": _when(appt), "where": where})
+        # Delay and text are the rules' data (checkin.toml), in the patient's language.
+        ci = rules.checkin()
+        lang = translation.get_language() or "en"
+        return ci.subject(lang), ci.body(lang, name=name, when=_when(appt), where=where)
     return (_("Time for your maintenance microneedling session"),
             _("Hello %(name)s,\n\nYour course of microneedling at %(where)s is complete. A "
               "maintenance session keeps the results: call us to book it.\n")
@@ -104,7 +102,8 @@ def schedule_for(appointment_id: int) -> list[str]:
             when = appt.start - dt.timedelta(hours=hours)
             if when > now:
                 kinds.append(_queue(appt, f"reminder_{hours}h", when).kind)
-        kinds.append(_queue(appt, "checkin", appt.end + CHECKIN_AFTER).kind)
+        after = dt.timedelta(hours=rules.checkin().after_hours)
+        kinds.append(_queue(appt, "checkin", appt.end + after).kind)
         plan = appt.plan
         sessions = plan.course.get("sessions", []) if plan else []
         if plan is not None and sessions and appt.session_number == len(sessions):

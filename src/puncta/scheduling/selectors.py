@@ -9,22 +9,24 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from puncta import facts, rules
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import CLINICAL_ROLES
+from puncta.clinics import clock
 from puncta.clinics.models import Location
 from puncta.plans.models import TreatmentPlan
 
 from .availability import day_bounds
-from .models import LIVE, Appointment, PatientMessage
+from .models import LIVE, Appointment, Kind, PatientMessage, Status
 
-RELATED = ("patient", "practitioner__user", "supervisor__user", "room", "device", "location",
-           "plan")
+RELATED = ("patient__clinic", "practitioner__user", "supervisor__user", "room", "device",
+           "location", "plan")
 
 
 def clinicians(clinic_id: int) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(
         clinic_id=clinic_id, is_active=True,
-        role__in=["physician", "nurse_practitioner", "registered_nurse",
-                  "medical_aesthetician"]).order_by("user__last_name", "user__first_name")
+        role__in=sorted(CLINICAL_ROLES)).order_by("user__last_name", "user__first_name")
 
 
 def appointment_get(clinic_id: int, appointment_id: int) -> Appointment:
@@ -119,3 +121,21 @@ def timeline(proposal: list[Any]) -> dict[str, Any]:
                      "width": max(pct(p.latest) - pct(p.earliest), 1.0),
                      "mark": pct(when) if when else None, "booked": p.appointment is not None})
     return {"rows": rows, "start": start, "end": end}
+
+
+def sessions_done(patient_id: int, *, exclude: int | None = None
+                  ) -> tuple[rules.PreviousSession, ...]:
+    """Every completed treatment of the patient, whatever the course, with the zones of its
+    plan: the rules' spacing check counts them all by zone. One query (a row per zone)."""
+    qs = Appointment.objects.filter(patient_id=patient_id, status=Status.COMPLETED,
+                                    kind=Kind.TREATMENT)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    sessions: dict[int, tuple[dt.date, list[str]]] = {}
+    for pk, start, tz, zone in qs.values_list("pk", "start", "location__time_zone",
+                                              "plan__zones__zone"):
+        day = start.astimezone(clock.zone(tz)).date()
+        zones = sessions.setdefault(pk, (day, []))[1]
+        if zone:
+            zones.append(zone)
+    return facts.previous(sorted(sessions.values(), key=lambda r: r[0]))

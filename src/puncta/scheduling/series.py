@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from puncta import rules
 from puncta.accounts.models import Membership
+from puncta.clinics import clock
 from puncta.clinics.models import Location
 from puncta.plans.models import TreatmentPlan
 
@@ -18,6 +19,7 @@ from . import durations
 from .availability import STEP, Calendar, Slot, clinic_resources, local_dt
 from .eligibility import Eligibility
 from .models import LIVE, Appointment, Kind
+from .selectors import sessions_done
 
 DAY_START, DAY_END = dt.time(7, 0), dt.time(21, 0)
 
@@ -42,13 +44,7 @@ def series_appointments(plan: TreatmentPlan) -> list[Appointment]:
 
 
 def local_date(appt: Appointment) -> dt.date:
-    return timezone.localtime(appt.start, timezone=_tz(appt.location)).date()
-
-
-def _tz(location: Location) -> dt.tzinfo:
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(location.time_zone)
+    return clock.local_date(appt.location, appt.start)
 
 
 def course_windows(plan: TreatmentPlan, dates: list[dt.date]) -> rules.Course:
@@ -87,7 +83,7 @@ class SlotFinder:
         self.locations = [location] if location else sorted(located.values(),
                                                             key=lambda loc: loc.name)
         self.zone_count = plan.zones.count()
-        self.eligibility = Eligibility(plan)
+        self.eligibility = Eligibility(plan, sessions_done(plan.patient_id))
         self.reasons: set[str] = set()
 
     def find(self, day: dt.date, *, after: dt.datetime | None = None) -> Slot | None:
@@ -158,7 +154,7 @@ def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = Non
     """Every session of the course: those booked or done as they are, the others with a
     proposed slot inside their window (each counted from the one before), or the reason
     none fits."""
-    today = today or timezone.localdate()
+    today = today or clock.today(plan.patient.clinic)
     booked = {a.session_number: a for a in series_appointments(plan)}
     finder = finder or SlotFinder(plan, practitioner=practitioner, location=location)
     dates: list[dt.date] = []

@@ -8,10 +8,10 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puncta.accounts.models import Membership
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.clinics import clock
@@ -24,6 +24,7 @@ from . import durations
 from .availability import Calendar
 from .eligibility import Eligibility
 from .models import LIVE, Appointment, Kind, Status
+from .selectors import sessions_done
 from .series import course_windows, local_date, series_appointments
 
 
@@ -77,7 +78,7 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     refusals: list[Refusal] = []
     # Screening and consent must be in order when booking; the chart re-checks them on
     # the day of each session (a later session may need a renewed screening by then).
-    for p in treatment_gate(patient, timezone.localdate()):
+    for p in treatment_gate(patient, clock.today(clinic)):
         refusals.append(Refusal(p.code, p.message, p.url))
     if not plan.bookable:
         refusals.append(Refusal("plan.not_bookable", _(
@@ -94,7 +95,7 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
     earliest, latest = _window(plan, req.number, siblings)
     outside = not earliest <= day <= latest
     if outside:
-        if not req.override_reason.strip() or actor.role != "physician":
+        if not req.override_reason.strip() or not has_perm(actor.role, "appointment.override"):
             refusals.append(Refusal("window.outside", _(
                 "Session %(n)s must be between %(a)s and %(b)s; outside its window it needs a "
                 "physician's override with a reason.") % {
@@ -106,13 +107,13 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
         refusals.append(Refusal("series.order", _(
             "Session %(n)s must fall after the session before it and before the one after "
             "it.") % {"n": req.number}))
-    previous = [local_date(a) for a in siblings if a.status == Status.COMPLETED]
-    decision = Eligibility(plan, previous).decide(req.practitioner, req.supervisor, req.device,
-                                                  day)
+    decision = Eligibility(plan, sessions_done(patient.pk, exclude=exclude)).decide(
+        req.practitioner, req.supervisor, req.device, day)
     for f in decision.findings:
         if f.severity == "refuse":
             refusals.append(Refusal(f.code, f.message))
-    if req.supervisor is not None and req.supervisor.role != "physician":
+    if req.supervisor is not None and not has_perm(req.supervisor.role,
+                                                   "procedure.supervise"):
         refusals.append(Refusal("supervision.not_physician", _(
             "The supervisor must be a physician.")))
     if req.supervisor is not None and req.supervisor.pk == req.practitioner.pk:
@@ -256,11 +257,12 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
         if locked.status != Status.BOOKED:
             raise BookingRefused([Refusal("status.final", _(
                 "This appointment is already %(s)s.") % {"s": locked.get_status_display()})])
-        if status == Status.MISSED and clock.now() < locked.start:
-            # A patient cannot miss an appointment that has not started yet.
+        if status in (Status.COMPLETED, Status.MISSED) and locked.start > clock.now():
+            # Only a session that happened is completed (the chart signed after it), and
+            # only one whose time has come can be missed.
             raise BookingRefused([Refusal("status.not_yet", _(
-                "This appointment has not started yet: it can be marked missed from its "
-                "start time. To call it off now, cancel it."))])
+                "This appointment has not started yet: it can be completed or marked missed "
+                "only from its start time."))])
         locked.status = status
         locked.version += 1
         locked.save(update_fields=["status", "version", "updated_at"])
@@ -301,7 +303,8 @@ def reflow(actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
             finder = SlotFinder(plan, practitioner=appt.practitioner, location=appt.location,
                                 ignore=[appt.pk])
             slot = None
-            for candidate in _days(w.earliest, w.target, w.latest, timezone.localdate()):
+            today = clock.today(plan.patient.clinic)
+            for candidate in _days(w.earliest, w.target, w.latest, today):
                 slot = finder.find(candidate)
                 if slot is not None:
                     break

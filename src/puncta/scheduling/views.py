@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from puncta.accounts.access import clinic_view
 from puncta.accounts.models import Membership
-from puncta.accounts.roles import has_perm
+from puncta.accounts.roles import has_perm, roles_with
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics import clock
 from puncta.clinics.models import Location, Room
+from puncta.consent.gate import treatment_gate
 from puncta.devices.models import Device
 from puncta.plans.selectors import plan_get
 
@@ -157,7 +158,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = clock.today(request.clinic)
     if view == "week":
         first = day - dt.timedelta(days=day.weekday())
         days = [first + dt.timedelta(days=i) for i in range(7)]
@@ -254,6 +255,10 @@ def appointment_view(request: HttpRequest, appointment_id: int) -> HttpResponse:
         # which later sessions need new dates (one query); the dates themselves are
         # proposed on the series page, where the slot search runs once for the course
         "proposal": reflow_preview(appt.plan, find_slots=False) if appt.plan else [],
+        "supervisor_roles": roles_with("procedure.supervise"),
+        # Consent withdrawn or screening lapsed since booking: shown before the day comes.
+        "gate": treatment_gate(appt.patient, clock.local_date(appt.location, appt.start))
+        if appt.status == Status.BOOKED else [],
     })
 
 

@@ -25,10 +25,11 @@ from typing import Any
 
 from django.utils import translation
 
+from puncta import facts as records
 from puncta import rules
 from puncta.accounts.roles import Role
 from puncta.audit.models import Action
-from puncta.charting.checks import SEVERITY_RANK, numbing_exclusions, ui_of
+from puncta.charting.checks import ui_of
 from puncta.charting.models import (
     AdverseEvent,
     AEPhase,
@@ -39,7 +40,6 @@ from puncta.charting.models import (
     ChartStatus,
 )
 from puncta.charting.services import (
-    CHECKIN_AFTER,
     aftercare_sheet,
     checkin_text,
     sha256_of,
@@ -380,8 +380,8 @@ class CareStage:
             indication=c.plan.indication, severity=c.plan.severity, zones=zones, on=day,
             role=pr.role, supervisor=_sup(slot.supervisor), device=slot.device,
             previous=list(previous), interval=_interval(c))
-        n_cond = len(c.facts.facts.get("conditions", []))
-        n_med = len(c.facts.facts.get("medications", []))
+        n_cond = len(c.facts.facts.conditions)
+        n_med = len(c.facts.facts.medications)
         findings = []
         for f in d.findings:
             item = f.to_dict()
@@ -391,7 +391,7 @@ class CareStage:
         if numbing["used"]:
             nd = self.rules.numbing(numbing["product"], float(numbing["amount_g"]),
                                     float(numbing["area_cm2"]), adult=True,
-                                    exclusions=tuple(numbing_exclusions(c.facts.facts)))
+                                    exclusions=tuple(records.numbing_exclusions(c.facts.facts)))
             if nd.verdict == "refuse":  # the rules exclude the cream for this patient
                 content["numbing"] = {**numbing, "used": False, "product": "",
                                       "amount_g": "", "area_cm2": "", "applied_at": "",
@@ -403,8 +403,7 @@ class CareStage:
                 item["field"] = f"numbing.{f.field}"
                 item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
                 findings.append(item)
-        worst = max((SEVERITY_RANK.get(f["severity"], 0) for f in findings), default=0)
-        verdict = ("allow", "review", "refuse")[worst]
+        verdict = rules.verdict_of_severities(f["severity"] for f in findings)
         if verdict == "refuse":
             return None
         if slot.supervisor is not None:
@@ -709,6 +708,7 @@ class Out:
         clinic = net.clinic
         locs = {loc.pk: loc for loc in net.locations}
         chart_of = {appt.pk: ch for ch, appt in charts}
+        checkin_after = dt.timedelta(hours=rules.checkin().after_hours)
         msgs: list[PatientMessage] = []
         for a, c, _slot, _clerk in self.appointments:
             p = c.row.patient
@@ -737,7 +737,7 @@ class Out:
                     continue
                 add(f"reminder_{hours}h", when, delivered if when < now else "queued",
                     why if when < now else "")
-            checkin_at = a.end + CHECKIN_AFTER
+            checkin_at = a.end + checkin_after
             if a.status == Status.BOOKED:
                 add("checkin", checkin_at, "queued")
                 sessions = c.plan.course["sessions"]
@@ -753,9 +753,8 @@ class Out:
                 chart = chart_of.get(a.pk)
                 if chart is not None:
                     chart.patient = p
-                    with translation.override(lang):
-                        sb = checkin_text(chart)
-                    when = chart.signed_at + CHECKIN_AFTER
+                    sb = checkin_text(chart, lang)
+                    when = chart.signed_at + checkin_after
                     add("checkin", when, delivered if when < now else "queued",
                         why if when < now else "", sb)
         fastdb.insert(PatientMessage, msgs)
@@ -773,8 +772,9 @@ def _interval(c: Course) -> tuple[int, int]:
     return days["min"], days["max"]
 
 
-def _sup(s: Staff | None) -> dict[str, Any] | None:
-    return None if s is None else {"id": s.membership_id, "name": s.label, "role": s.role}
+def _sup(s: Staff | None) -> rules.Supervisor | None:
+    return None if s is None else rules.Supervisor(id=s.membership_id, name=s.label,
+                                                   role=s.role)
 
 
 @dataclass

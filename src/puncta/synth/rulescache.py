@@ -10,23 +10,24 @@ The questions are put as the app puts them (``plans.checks.check_plan``,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
+from puncta import facts as records
 from puncta import rules
-from puncta.devices.selectors import device_rules_facts
 from puncta.patients.intake.answers import to_rules_patient
-from puncta.plans.checks import authority_for
+from puncta.rules.dates import age_on
 
 Zones = tuple[tuple[str, str, int], ...]  # (zone, depth "0.50", passes)
 
 
 @dataclass
 class PatientFacts:
-    facts: dict[str, Any]
-    key: str
+    facts: rules.Patient
+    key: Any
     dated: bool
 
 
@@ -34,13 +35,16 @@ def patient_facts(*, birth_date: dt.date, phototype: int | None,
                   answers: dict[str, Any], on: dt.date) -> PatientFacts:
     facts, _ = to_rules_patient(birth_date=birth_date, phototype=phototype,
                                 answers=answers, on=on)
-    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month,
-                                                              birth_date.day))
-    dated = any(m.get("last_dose") for m in facts["medications"]) or bool(
-        facts["procedures"])
-    key = json.dumps([{k: v for k, v in facts.items() if k != "birth_date"},
-                      age if age < 18 else "adult"], sort_keys=True)
+    age = age_on(birth_date, on)
+    dated = any(m.last_dose for m in facts.medications) or bool(facts.procedures)
+    # The rules' patient is a frozen dataclass: hashable, so it is the key (less the birth
+    # date, which matters only through the age while a minor).
+    key = (dataclasses.replace(facts, birth_date=dt.date.min), age if age < 18 else "adult")
     return PatientFacts(facts, key, dated)
+
+
+def _clinic(jurisdiction: str, washout: int) -> Any:
+    return SimpleNamespace(jurisdiction=jurisdiction, isotretinoin_washout_months=washout)
 
 
 @dataclass
@@ -48,7 +52,7 @@ class RulesCache:
     hits: int = 0
     misses: int = 0
     _cache: dict[Any, Any] = field(default_factory=dict)
-    _devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _devices: dict[str, rules.Device] = field(default_factory=dict)
 
     def _get(self, key: Any, ask: Any) -> Any:
         found = self._cache.get(key)
@@ -62,30 +66,19 @@ class RulesCache:
     def plan(self, *, jurisdiction: str, washout: int, patient: PatientFacts,
              indication: str, severity: str, zones: Zones, on: dt.date
              ) -> rules.SessionDecision:
-        """As ``plans.checks.check_plan``: a physician, a suitable licensed device."""
+        """As ``plans.checks.check_plan``."""
         key = ("plan", jurisdiction, washout, patient.key, on if patient.dated else None,
                indication, severity, zones)
 
         def ask() -> rules.SessionDecision:
-            deepest = max(float(d) for _, d, _ in zones)
-            return rules.check_session(rules.proposal_from_dict({
-                "on": on.isoformat(), "jurisdiction": jurisdiction,
-                "indication": indication, "severity": severity, "patient": patient.facts,
-                "practitioner": {"role": "physician", "supervising_physician": None},
-                "device": {"intended_use": "professional",
-                           "max_depth_mm": max(deepest, 0.25),
-                           "licence": {"authority": authority_for(jurisdiction),
-                                       "number": "plan-check", "class": 2,
-                                       "status": "active"}},
-                "zones": [{"zone": z, "depth_mm": float(d), "passes": p}
-                          for z, d, p in zones],
-                "settings": {"isotretinoin_washout_months": washout},
-            }))
+            return rules.check_plan(records.plan(
+                clinic=_clinic(jurisdiction, washout), on=on, indication=indication,
+                severity=severity, patient=patient.facts, zones=records.zones(zones)))
         return self._get(key, ask)
 
     def session(self, *, jurisdiction: str, washout: int, patient: PatientFacts,
                 indication: str, severity: str, zones: Zones, on: dt.date, role: str,
-                supervisor: dict[str, Any] | None, device: Any,
+                supervisor: rules.Supervisor | None, device: Any,
                 previous: list[dt.date], interval: tuple[int, int]
                 ) -> rules.SessionDecision:
         """As booking and charting ask it: the real role, supervisor and device."""
@@ -99,19 +92,15 @@ class RulesCache:
                device.model_name, spacing)
         device_facts = self._devices.get(device.model_name)
         if device_facts is None:
-            device_facts = self._devices[device.model_name] = device_rules_facts(device, on)
+            device_facts = self._devices[device.model_name] = records.device(device, on)
 
         def ask() -> rules.SessionDecision:
-            return rules.check_session(rules.proposal_from_dict({
-                "on": on.isoformat(), "jurisdiction": jurisdiction,
-                "indication": indication, "severity": severity, "patient": patient.facts,
-                "practitioner": {"role": role, "supervising_physician": supervisor},
-                "device": device_facts,
-                "zones": [{"zone": z, "depth_mm": float(d), "passes": p}
-                          for z, d, p in zones],
-                "previous_sessions": [d.isoformat() for d in previous if d < on],
-                "settings": {"isotretinoin_washout_months": washout},
-            }))
+            return rules.check_session(records.session(
+                clinic=_clinic(jurisdiction, washout), on=on, indication=indication,
+                severity=severity, patient=patient.facts,
+                practitioner=records.practitioner(role, supervisor), device=device_facts,
+                zones=records.zones(zones),
+                previous=records.previous((d, ()) for d in previous if d < on)))
         return self._get(key, ask)
 
     def numbing(self, product: str, amount_g: float, area_cm2: float, *, adult: bool,

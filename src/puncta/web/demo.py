@@ -15,6 +15,7 @@ from faker import Faker
 from puncta.accounts.models import Membership, User
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics import clock
 from puncta.clinics.models import Clinic, Location, Room
 from puncta.devices.demo import seed_demo_devices
 from puncta.patients.models import Concern, fold
@@ -138,8 +139,6 @@ def seed_clinical_story(clinic: Clinic) -> None:
     review; never screened."""
     from decimal import Decimal
 
-    from django.utils import timezone
-
     from puncta.consent import services as consent_services
     from puncta.consent.models import ConsentTemplate
     from puncta.patients.intake import services as intake_services
@@ -167,7 +166,7 @@ def seed_clinical_story(clinic: Clinic) -> None:
     template = ConsentTemplate.objects.get(clinic=clinic, procedure="microneedling",
                                            language="en", version=1)
     patients = list(Patient.objects.filter(clinic=clinic).order_by("id")[:4])
-    today = timezone.localdate()
+    today = clock.today(clinic)
     for i, patient in enumerate(patients):
         intake = intake_services.intake_open(actor=nurse, patient=patient)
         answers = {"concerns": ["acne_scars"]} if i != 1 else {

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from puncta.clinics import clock
 from puncta.patients.models import Concern, Patient
 
 CLINICAL_FIELDS = ("phototype", "skin_thin", "skin_sensitive", "skin_notes")
@@ -65,7 +65,7 @@ class PatientForm(forms.ModelForm):
 
     def clean_date_of_birth(self) -> dt.date:
         born: dt.date = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
+        today = clock.active_today()
         if born > today:
             raise forms.ValidationError(_("The date of birth cannot be in the future."))
         if born < today.replace(year=today.year - 120):

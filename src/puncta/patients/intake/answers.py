@@ -20,7 +20,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .definition import Question, questions, zones
+from puncta import facts, rules
+
+from .definition import Question, question_codes, questions, zones
 
 MAX_TEXT = 2000
 YES = {"1", "on", "true", "yes"}
@@ -123,43 +125,11 @@ def parse(data: Mapping[str, Any], *, born: dt.date, today: dt.date,
 
 def to_rules_patient(
     *, birth_date: dt.date, phototype: int | None, answers: Mapping[str, Any], on: dt.date
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The rules engine's ``patient`` facts, and which question each rules field came from
-    (so a finding such as ``patient.conditions[2]`` is shown next to its question)."""
-    facts: dict[str, Any] = {
-        "birth_date": birth_date.isoformat(),
-        "phototype": answers.get("phototype") or phototype,
-        "pregnant": bool(answers.get("pregnant")),
-        "nursing": bool(answers.get("nursing")),
-        "conditions": [], "medications": [], "procedures": [],
-    }
-    origin = {"patient.pregnant": "pregnant", "patient.nursing": "nursing",
-              "patient.birth_date": "", "patient.phototype": "phototype"}
-    for q in questions().values():
-        a = answers.get(q.link_id)
-        if not q.rules_code or not isinstance(a, dict):
-            continue
-        if q.kind == "condition" and a.get("present"):
-            item = {"code": q.rules_code}
-            if a.get("zone"):
-                item["zone"] = a["zone"]
-            origin[f"patient.conditions[{len(facts['conditions'])}]"] = q.link_id
-            facts["conditions"].append(item)
-        elif q.kind == "medication" and a.get("status") in {"current", "past"}:
-            item = {"code": q.rules_code}
-            if a["status"] == "past" and a.get("last_dose"):
-                item["last_dose"] = a["last_dose"]
-            origin[f"patient.medications[{len(facts['medications'])}]"] = q.link_id
-            facts["medications"].append(item)
-        elif q.kind == "procedure" and (a.get("on") or a.get("zones")):
-            # An undated procedure counts as recent (dated today): the conservative reading.
-            for zone in a.get("zones") or [None]:
-                item = {"code": q.rules_code, "on": a.get("on") or on.isoformat()}
-                if zone:
-                    item["zone"] = zone
-                origin[f"patient.procedures[{len(facts['procedures'])}]"] = q.link_id
-                facts["procedures"].append(item)
-    return facts, origin
+) -> tuple[rules.Patient, dict[str, str]]:
+    """The rules engine's patient (through the one records→rules adapter), and which
+    question each rules field came from."""
+    return facts.patient(birth_date=birth_date, phototype=phototype, answers=answers, on=on,
+                         question_codes=question_codes())
 
 
 def safety_question(q: Question) -> bool:

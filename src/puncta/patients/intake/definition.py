@@ -2,8 +2,10 @@
 
 Contraindication questions are built from the rules engine's codes, so the questionnaire
 asks exactly what the screening rules need, in English and French. Questions the rules
-do not use (goals, retinoids, laser, peels) are kept as structured answers for the
-clinician. Changing a question means a new version: answered versions never change.
+do not use (goals, skin type) are kept as structured answers for the clinician. Changing
+a question means a new version: answered versions never change. 2026.2: retinoids, laser,
+peels, botulinum toxin, immune and autoimmune questions go to the rules (issue 11); the
+retinoid, laser and peel questions keep their ids so earlier answers still reach them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from puncta import rules
 
-VERSION = "2026.1"
+VERSION = "2026.2"
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,20 @@ SKIN_HISTORY = ("herpes_simplex_history", "keloid_history")
 ALLERGIES = ("stainless_steel_allergy", "anaesthetic_allergy", "paba_allergy",
              "sulphonamide_allergy")
 SYSTEMIC = ("bleeding_disorder", "uncontrolled_diabetes", "systemic_infection", "scleroderma",
-            "poor_wound_healing", "liver_disease", "pseudocholinesterase_deficiency",
-            "methaemoglobinaemia")
+            "autoimmune_disease", "immunosuppression", "poor_wound_healing", "liver_disease",
+            "pseudocholinesterase_deficiency", "methaemoglobinaemia")
 AREA = ("skin_cancer", "open_wound", "active_infection", "active_herpes", "warts", "eczema",
         "psoriasis", "chronic_skin_condition", "recent_scar", "recent_stretch_marks",
         "active_acne", "rosacea", "solar_keratosis", "moles", "facial_trauma")
 MEDICATIONS = ("isotretinoin", "anticoagulant", "high_dose_corticosteroid", "chemotherapy",
-               "antiarrhythmic")
-PROCEDURES = ("filler", "surgery")
+               "immunosuppressant", "antiarrhythmic")
+PROCEDURES = ("filler", "surgery", "botulinum_toxin", "laser_ablative", "laser_non_ablative",
+              "chemical_peel_medium_deep")
+# Questions asked under an id older than their rules code: answers given before the
+# questions reached the rules keep their meaning (an unspecified laser counts as
+# ablative and a peel as medium or deep: the longer window, the conservative reading).
+LEGACY_IDS = {"topical_retinoid": "med.retinoid", "laser_ablative": "proc.laser",
+              "chemical_peel_medium_deep": "proc.peel"}
 
 
 @cache
@@ -87,7 +95,8 @@ def zones() -> tuple[tuple[str, str, str], ...]:
 def _rules_q(kind: str, code: str, area: bool = False) -> Question:
     row = _codes()[code]
     prefix = {"condition": "cond", "medication": "med", "procedure": "proc"}[kind]
-    return Question(f"{prefix}.{code}", kind, row["en"], row["fr"], rules_code=code,
+    link_id = LEGACY_IDS.get(code, f"{prefix}.{code}")
+    return Question(link_id, kind, row["en"], row["fr"], rules_code=code,
                     area=area and row["scope"] == "area")
 
 
@@ -118,8 +127,7 @@ def sections() -> tuple[Section, ...]:
         )),
         Section("medications", "Medications", "Médicaments", (
             *(_rules_q("medication", m) for m in MEDICATIONS),
-            Question("med.retinoid", "medication", "Retinoids on the skin (e.g. tretinoin)",
-                     "Rétinoïdes sur la peau (p. ex. trétinoïne)"),
+            _rules_q("medication", "topical_retinoid"),
             _rules_q("procedure", "radiotherapy"),
         )),
         Section("allergies", "Allergies", "Allergies",
@@ -130,9 +138,6 @@ def sections() -> tuple[Section, ...]:
                 tuple(_rules_q("condition", c, area=True) for c in AREA)),
         Section("procedures", "Recent procedures", "Interventions récentes", (
             *(_rules_q("procedure", p, area=True) for p in PROCEDURES),
-            Question("proc.laser", "procedure", "Laser treatment", "Traitement au laser",
-                     area=True),
-            Question("proc.peel", "procedure", "Chemical peel", "Peeling chimique", area=True),
         )),
         Section("other", "Anything else", "Autre chose", (
             Question("other_history", "text",
@@ -145,6 +150,12 @@ def sections() -> tuple[Section, ...]:
 @cache
 def questions() -> dict[str, Question]:
     return {q.link_id: q for s in sections() for q in s.questions}
+
+
+@cache
+def question_codes() -> dict[str, tuple[str, str]]:
+    """Question id → (kind, rules code) for the questions the rules decide on."""
+    return {q.link_id: (q.kind, q.rules_code) for q in questions().values() if q.rules_code}
 
 
 def as_json() -> dict[str, Any]:

@@ -9,15 +9,18 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
-from puncta import rules
+from puncta import facts, rules
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
+from puncta.clinics import clock
 
 from ..models import (
     IntakeLink,
@@ -119,7 +122,7 @@ def intake_save(*, actor: Actor, response: IntakeResponse, data: Any, expected_v
     Changing a submitted intake screens the patient again.
     """
     patient = response.patient
-    today = timezone.localdate()
+    today = clock.today(patient.clinic)
     parsed, errors = answer_parsing.parse(data, born=patient.date_of_birth, today=today,
                                           only_present=partial)
     valid = {k: v for k, v in parsed.items() if k not in errors}
@@ -142,10 +145,10 @@ def intake_save(*, actor: Actor, response: IntakeResponse, data: Any, expected_v
     return current, errors
 
 
-def _facts(intake: IntakeResponse, answers: dict[str, Any]) -> dict[str, Any]:
+def _facts(intake: IntakeResponse, answers: dict[str, Any]) -> rules.Patient:
     facts, _ = answer_parsing.to_rules_patient(
         birth_date=intake.patient.date_of_birth, phototype=intake.patient.phototype,
-        answers=answers, on=timezone.localdate())
+        answers=answers, on=clock.today(intake.patient.clinic))
     return facts
 
 
@@ -155,7 +158,7 @@ def intake_submit(*, actor: Actor, response: IntakeResponse, by_patient: bool,
         current = IntakeResponse.objects.select_for_update().get(pk=response.pk)
         _, errors = answer_parsing.parse(_as_form(current.answers),
                                          born=current.patient.date_of_birth,
-                                         today=timezone.localdate())
+                                         today=clock.today(current.patient.clinic))
         if errors:
             raise IncompleteIntake(errors)
         current.status = IntakeStatus.SUBMITTED
@@ -194,15 +197,13 @@ def screening_run(*, actor: Actor, intake: IntakeResponse,
     """Ask the rules engine about the patient's latest answers; supersede the last screening."""
     patient = intake.patient
     clinic = patient.clinic
-    on = on or timezone.localdate()
-    facts, origin = answer_parsing.to_rules_patient(
+    on = on or clock.today(clinic)
+    subject, origin = answer_parsing.to_rules_patient(
         birth_date=patient.date_of_birth, phototype=patient.phototype, answers=intake.answers,
         on=on,
     )
-    settings = rules.settings_from_dict(
-        {"isotretinoin_washout_months": clinic.isotretinoin_washout_months}
-    )
-    decision = rules.screen(rules.patient_from_dict(facts), on=on, settings=settings)
+    decision = rules.screen(subject, on=on, settings=facts.settings(clinic),
+                            jurisdiction=clinic.jurisdiction)
     findings = []
     for f in decision.findings:
         item = f.to_dict()
@@ -233,10 +234,21 @@ def screening_rerun_if_screened(*, actor: Actor, patient: Patient) -> Screening 
 
 
 def screening_review(*, actor: Actor, screening: Screening, decision: str, note: str,
-                     conditions: str = "") -> Screening:
-    """A physician approves (with conditions) or declines a screening that needs review."""
+                     conditions: str = "", earliest_start: dt.date | None = None,
+                     max_depth_mm: Decimal | None = None,
+                     avoid_zones: list[str] | None = None) -> Screening:
+    """A physician approves (with conditions) or declines a screening that needs review.
+
+    Structured conditions (earliest start, maximum depth, areas to avoid) are applied by the
+    rules at plan, booking and charting; the free-text conditions are read by people."""
     note = note.strip()
-    if actor.role != "physician":
+    avoid = list(dict.fromkeys(avoid_zones or []))
+    try:
+        restrictions = facts.restrictions(earliest_start=earliest_start,
+                                          max_depth_mm=max_depth_mm, avoid_zones=avoid)
+    except rules.RulesInputError as exc:
+        raise ReviewError(N_("Choose areas from the list.")) from exc
+    if not has_perm(actor.role, "screening.review"):
         raise ReviewError(N_("Only a physician can decide on a screening."))
     if decision not in ReviewDecision.values:
         raise ReviewError(N_("Choose approve or decline."))
@@ -253,10 +265,15 @@ def screening_review(*, actor: Actor, screening: Screening, decision: str, note:
         current.decision = decision
         current.decision_note = note
         current.decision_conditions = conditions.strip()
+        if decision == ReviewDecision.APPROVED and not restrictions.empty:
+            current.restrict_earliest_start = earliest_start
+            current.restrict_max_depth_mm = max_depth_mm
+            current.restrict_avoid_zones = avoid
         current.decided_by = actor.user
         current.decided_at = timezone.now()
         signed = {"screening": current.pk, "decision": decision, "note": current.decision_note,
-                  "conditions": current.decision_conditions, "by": actor.user.pk,
+                  "conditions": current.decision_conditions,
+                  "restrictions": current.restrictions_data, "by": actor.user.pk,
                   "at": current.decided_at.isoformat(), "findings": current.findings}
         current.decision_sha256 = hashlib.sha256(
             json.dumps(signed, sort_keys=True, default=str).encode()).hexdigest()
@@ -264,5 +281,6 @@ def screening_review(*, actor: Actor, screening: Screening, decision: str, note:
         record(actor, Action.UPDATE, current, patient_id=current.patient_id,
                reason=current.decision_note,
                data={"decision": decision, "conditions": current.decision_conditions,
+                     "restrictions": current.restrictions_data,
                      "sha256": current.decision_sha256})
     return current

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import qrcode
@@ -16,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_http_methods, require_POST
 
 from puncta.accounts.access import clinic_view
@@ -35,6 +38,7 @@ from ..models import IntakeStatus
 from ..services import patient_update
 from . import selectors, services
 from .answers import unanswered
+from .definition import zones
 from .presentation import answer_summary, form_sections
 
 
@@ -200,10 +204,13 @@ def review_view(request: HttpRequest, screening_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
+            earliest, max_depth = _restriction_inputs(request.POST)
             services.screening_review(
                 actor=actor, screening=screening, decision=request.POST.get("decision", ""),
                 note=request.POST.get("note", "")[:4000],
-                conditions=request.POST.get("conditions", "")[:2000])
+                conditions=request.POST.get("conditions", "")[:2000],
+                earliest_start=earliest, max_depth_mm=max_depth,
+                avoid_zones=request.POST.getlist("avoid_zones")[:40])
         except services.ReviewError as exc:
             error = _(str(exc))
         else:
@@ -216,4 +223,28 @@ def review_view(request: HttpRequest, screening_id: int) -> HttpResponse:
         "screening": screening, "patient": screening.patient, "error": error,
         "summary": answer_summary(screening.intake.answers, lang),
         "form": request.POST if request.method == "POST" else {},
+        "zones": zones(),
+        "avoid": request.POST.getlist("avoid_zones") if request.method == "POST" else [],
     })
+
+
+def _restriction_inputs(post: Any) -> tuple[dt.date | None, Decimal | None]:
+    """The typed structured conditions of a review form (empty fields: none)."""
+    earliest = max_depth = None
+    raw_date = str(post.get("earliest_start", "")).strip()
+    if raw_date:
+        try:
+            earliest = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            raise services.ReviewError(N_("Enter the date as year-month-day.")) from None
+    raw_depth = str(post.get("max_depth_mm", "")).strip().replace(",", ".")
+    if raw_depth:
+        try:
+            max_depth = Decimal(raw_depth)
+        except InvalidOperation:
+            raise services.ReviewError(N_("Enter the maximum depth in millimetres, e.g. "
+                                          "1.0.")) from None
+        if not max_depth.is_finite() or not Decimal("0.1") <= max_depth <= Decimal("3"):
+            raise services.ReviewError(N_("Enter the maximum depth in millimetres, e.g. "
+                                          "1.0."))
+    return earliest, max_depth

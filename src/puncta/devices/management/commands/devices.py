@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
 from puncta.audit.services import Actor
+from puncta.clinics import clock
 from puncta.devices import selectors
 from puncta.devices.mdall import KINDS, MdallFormatError, parse
 from puncta.devices.models import normalise_licence_number
@@ -98,7 +99,7 @@ class Command(BaseCommand):
         self.stdout.write(f"clinic licences updated: {report.licences_updated}")
 
     def _verify(self, options: dict[str, Any]) -> None:
-        on = options["on"] or dt.date.today()
+        on = options["on"] or clock.utc_today()
         result = selectors.licence_verify(options["licence"], on)
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         if not result["found"]:
