@@ -24,6 +24,7 @@ def test_wrong_lot_corrected_by_amendment_moves_the_draw(personas, session):
     chart = services.chart_start(actor=aest, appointment=session["appt"])
     chart, _ = services.chart_save(actor=aest, chart=chart, expected_version=chart.version,
                                    data=_data(chart, supervisor_id=personas.physician.pk))
+    chart = services.chart_attest_supervision(actor=actor_of(personas.physician), chart=chart)
     chart = services.chart_sign(actor=aest, chart=chart)
     wrong = chart.lot
     assert wrong.lot_number == "LOT-A1"

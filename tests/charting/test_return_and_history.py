@@ -21,6 +21,7 @@ def _signed(personas, session):  # type: ignore[no-untyped-def]
     chart = services.chart_start(actor=aest, appointment=session["appt"])
     chart, _ = services.chart_save(actor=aest, chart=chart, expected_version=chart.version,
                                    data=_data(chart, supervisor_id=personas.physician.pk))
+    chart = services.chart_attest_supervision(actor=actor_of(personas.physician), chart=chart)
     return services.chart_sign(actor=aest, chart=chart)
 
 
