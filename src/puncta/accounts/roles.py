@@ -73,6 +73,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The compliance page: the clinic administrator, and a physician who is the medical
     # director (the view also checks the membership's medical-director flag).
     "compliance.view": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
+    # Merging a duplicate patient record moves a whole history: a physician or the admin.
+    "patient.merge": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
 }
 
 

@@ -12,7 +12,8 @@ from .models import Patient, digits, fold
 
 
 def patients_of(clinic_id: int) -> QuerySet[Patient]:
-    return Patient.objects.filter(clinic_id=clinic_id)
+    # A record merged into another is not a patient of the clinic any more.
+    return Patient.objects.filter(clinic_id=clinic_id, merged_into__isnull=True)
 
 
 def patient_get(clinic_id: int, patient_id: int) -> Patient:

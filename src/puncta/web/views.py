@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +29,8 @@ from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import consent_statuses
 from puncta.patients import selectors as patient_selectors
 from puncta.patients.intake.selectors import screening_current
+from puncta.patients.merge import MergeRefused, patient_merge
+from puncta.patients.models import Patient
 from puncta.patients.services import StaleEdit, patient_create, patient_update
 from puncta.plans.selectors import plans_of
 from puncta.scheduling.selectors import clinic_day, patient_upcoming
@@ -111,7 +113,15 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @clinic_view("patient.view")
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    try:
+        patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    except Http404:
+        merged = Patient.objects.filter(pk=pk, clinic_id=request.clinic.pk,
+                                        merged_into__isnull=False).values_list(
+            "merged_into_id", flat=True).first()
+        if merged:  # a merged duplicate: its history lives in the record kept
+            return redirect("web:patient_detail", pk=merged)
+        raise
     record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk)
     screening = screening_current(patient)
     consents = consent_statuses(patient)
@@ -195,7 +205,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.filter(clinic_id=request.clinic.pk).select_related("actor")
     if form.is_valid():
         if form.cleaned_data["patient"]:
-            events = events.filter(patient_id=form.cleaned_data["patient"])
+            # the record and the duplicates merged into it
+            ids = [form.cleaned_data["patient"], *Patient.objects.filter(
+                merged_into_id=form.cleaned_data["patient"]).values_list("pk", flat=True)]
+            events = events.filter(patient_id__in=ids)
         if form.cleaned_data["user"]:
             events = events.filter(actor_id=form.cleaned_data["user"])
         if form.cleaned_data["action"]:
@@ -258,3 +271,28 @@ def _audit_filters(request: HttpRequest, events: Any, data: dict[str, Any]) -> A
         events = events.filter(at__lt=clock.start_of_day(
             clinic, data["date_to"] + dt.timedelta(days=1)))
     return events
+
+
+@clinic_view("patient.merge")
+@require_POST
+def patient_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    keep = patient_selectors.patient_get(request.clinic.pk, pk)
+    mrn = request.POST.get("mrn", "").strip().upper()
+    duplicate = patient_selectors.patients_of(request.clinic.pk).filter(mrn=mrn).first()
+    if duplicate is None:
+        messages.error(request, _("No other patient of this clinic has the record number "
+                                  "%(mrn)s.") % {"mrn": mrn or "—"})
+        return redirect("web:patient_detail", pk=keep.pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Confirm the merge."))
+        return redirect("web:patient_detail", pk=keep.pk)
+    try:
+        patient_merge(actor=actor_from_request(request), keep=keep, duplicate=duplicate,
+                      reason=request.POST.get("reason", ""))
+    except MergeRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Record %(dup)s merged into %(keep)s: its history is "
+                                    "here now, and the audit trail keeps both numbers.")
+                         % {"dup": duplicate.mrn, "keep": keep.mrn})
+    return redirect("web:patient_detail", pk=keep.pk)
