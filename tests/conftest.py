@@ -78,9 +78,19 @@ def other_patient(personas):
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(tmp_path, settings):
+    """Each test gets its own (empty) audit key and checkpoint locations, so a checkpoint
+    one test writes never anchors another test's database."""
+    settings.AUDIT_KEY = ""
+    settings.AUDIT_KEY_FILE = tmp_path / "audit.key"
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _audit_delete_trigger_lifted_for_flush(request):
-    """Transactional tests end with a flush (DELETE FROM on SQLite), which the audit
-    table's append-only trigger rightly refuses: lift it for that flush only."""
+    """Transactional tests end with a flush (DELETE FROM on SQLite, TRUNCATE on
+    PostgreSQL), which the audit table's append-only triggers rightly refuse: lift them
+    for that flush only (the flush's post_migrate puts them back: puncta.audit.guards)."""
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")):
         yield
@@ -94,17 +104,18 @@ def _audit_delete_trigger_lifted_for_flush(request):
             restore = triggers.SQLITE[1].replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
             cur.execute(restore)
     yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        elif connection.vendor == "postgresql":
+            cur.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_truncate")
 
 
 @pytest.fixture(autouse=True)
-def _english_between_tests():
-    """A view that serves a patient in their language activates it for the thread: each
-    test starts in English whatever the test before it served."""
+def _default_language_afterwards():
+    """A request in French (a French user, the patient's intake page) leaves French active
+    in the thread; tests that call code directly expect the default language."""
+    yield
     from django.utils import translation
 
-    translation.activate("en")
-    yield
     translation.activate("en")

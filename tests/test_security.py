@@ -91,7 +91,8 @@ def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess[
     code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='puncta.settings'; " \
            "from django.conf import settings; settings.SECRET_KEY"
     clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUNCTA_MODE"}}
+             if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUNCTA_MODE",
+                          "PUNCTA_AUDIT_KEY", "PUNCTA_AUDIT_KEY_FILE"}}
     return subprocess.run([sys.executable, "-c", code], env={**clean, **env},
                           capture_output=True, text=True, timeout=60)
 
@@ -117,6 +118,6 @@ def test_production_accepts_a_secure_configuration(tmp_path):
         "PUNCTA_MODE": "production",
         "SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789",
         "ALLOWED_HOSTS": "clinic.example.org", "DATABASE_URL": "postgres://u@db/puncta",
-        "PUNCTA_DATA_DIR": str(tmp_path),
+        "PUNCTA_DATA_DIR": str(tmp_path), "PUNCTA_AUDIT_KEY": "a" * 20 + "0123456789abcdefghij",
     })
     assert result.returncode == 0, result.stderr

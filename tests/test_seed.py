@@ -133,7 +133,8 @@ def test_audit_chain_verifies_and_continues_an_existing_chain():
     report = verify_chain()
     assert report.ok, report
     assert report.checked == AuditEvent.objects.count()
-    assert AuditChainHead.objects.get(pk=1).count == AuditEvent.objects.count()
+    assert sum(AuditChainHead.objects.values_list("count", flat=True)) == (
+        AuditEvent.objects.count())
     # Events written by the app after the seed still chain on.
     record(SYSTEM, "create", object_type="after.seed")
     assert verify_chain().ok

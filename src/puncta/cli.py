@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 USAGE = """usage: puncta COMMAND [ARGS]
 
@@ -16,7 +17,12 @@ Puncta commands:
   migrate                        create or update the database tables
   createuser USERNAME ...        add a user to a clinic with a role
   token create USERNAME ...      issue an API token for a user's clinic membership
-  audit verify                   check the audit log's hash chain
+  token list|revoke ...          list tokens; revoke TOKEN_ID or --user USERNAME
+  mfa status|reset USERNAME      two-step sign-in: who has it; reset a lost authenticator
+  audit verify                   check the audit chains, guards and latest signed checkpoint
+  audit checkpoint               sign the audit chains' heads into the checkpoint store
+  backup DEST [--include-key]    back up database, media and audit checkpoints to DEST
+  restore SRC [--force]          restore a backup into DATABASE_URL, then verify the audit log
   devices import-mdall FILE...   import Health Canada MDALL licence/device/company JSON
   devices verify --licence N     is a licence active and Class II+ (JSON; exit 3 if unknown)
   devices receive-lot|draw ...   receive a cartridge lot; draw one cartridge from it
@@ -26,7 +32,8 @@ Puncta commands:
   rules codes                    list condition, medication, procedure and zone codes
 
 Every Django management command works too (puncta help lists them).
-Environment: DATABASE_URL, PUNCTA_MODE (demo|dev|test|production), PUNCTA_DATA_DIR.
+Environment: DATABASE_URL, PUNCTA_MODE (demo|dev|test|production), PUNCTA_DATA_DIR,
+PUNCTA_AUDIT_KEY (see README).
 """
 
 
@@ -39,11 +46,42 @@ def main(argv: list[str] | None = None) -> int:
         # The rules need no Django: keep their start-up fast.
         from puncta.rules.cli import main as rules_main
 
-        return rules_main(args[1:])
+        try:
+            return rules_main(args[1:])
+        except SystemExit as exc:  # argparse's own exit (usage error: one line, code 2)
+            return exc.code if isinstance(exc.code, int) else 2
     if args[0] == "demo":
         os.environ.setdefault("PUNCTA_MODE", "demo")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "puncta.settings")
     return _run_django(args)
+
+
+def _one_line_parser_errors() -> None:
+    """Argument errors as one line (Django's parsers print the whole usage first)."""
+    from django.core.management.base import CommandParser
+
+    def error(self: CommandParser, message: str) -> NoReturn:
+        if getattr(self, "called_from_command_line", False):
+            self.exit(2, f"{self.prog}: error: {message} (puncta help {_name(self.prog)})\n")
+        raise CommandError(f"Error: {message}")
+
+    from django.core.management.base import CommandError
+
+    CommandParser.error = error  # type: ignore[method-assign,assignment]
+
+
+def _name(prog: str) -> str:
+    return prog.split()[1] if len(prog.split()) > 1 else ""
+
+
+def _unknown(args: list[str]) -> str | None:
+    """The command (or ``help`` topic) Django does not know, if any."""
+    from django.core.management import get_commands
+
+    name = args[1] if args[0] == "help" and len(args) > 1 else args[0]
+    if name.startswith("-") or name in get_commands() or name in {"help", "version"}:
+        return None
+    return name
 
 
 def _run_django(args: list[str]) -> int:
@@ -52,14 +90,24 @@ def _run_django(args: list[str]) -> int:
     try:
         import django
         from django.core.management import execute_from_command_line
+        from django.core.management.base import CommandError
         from django.db import DatabaseError
 
         django.setup()
+        _one_line_parser_errors()
+        unknown = _unknown(args)
+        if unknown is not None:
+            print(f"puncta: unknown command {unknown!r} (puncta --help lists them)",
+                  file=sys.stderr)
+            return 1
         execute_from_command_line(["puncta", *args])
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         return 130
+    except CommandError as exc:  # raised before the command runs (e.g. by an argument type)
+        print(f"puncta: error: {exc}", file=sys.stderr)
+        return exc.returncode
     except ImproperlyConfigured as exc:
         print(f"puncta: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ setting that is wrong). Everything else has a safe default for the embedded SQLi
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tempfile
@@ -79,6 +80,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "puncta.clinics",
@@ -104,12 +108,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "puncta.accounts.middleware.UserLanguageMiddleware",
     "puncta.accounts.middleware.ActiveClinicMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "puncta.accounts.middleware.MfaMiddleware",
     "puncta.accounts.middleware.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -200,6 +206,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# Two-step sign-in (TOTP): the roles that must use it, comma-separated. Unset: the
+# physicians and clinic administrators in production, nobody otherwise (the demo
+# personas sign in with a password); set it empty to require it of nobody.
+_mfa_roles = os.environ.get("PUNCTA_MFA_REQUIRED_ROLES")
+PUNCTA_MFA_REQUIRED_ROLES: list[str] | None = (
+    None if _mfa_roles is None else [r.strip() for r in _mfa_roles.split(",") if r.strip()])
+OTP_TOTP_ISSUER = "Puncta"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -287,12 +301,59 @@ TASKS = {
     }
 }
 
+# --- Audit anchoring and backups ---------------------------------------------------------
+# The key that signs audit checkpoints must live outside the database: an environment
+# variable, or a file generated once in the data directory (never in the database).
+# Production must name one explicitly (_check_production).
+AUDIT_KEY = os.environ.get("PUNCTA_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("PUNCTA_AUDIT_KEY_FILE") or DATA_DIR / "audit.key")
+# Signed checkpoints: a JSON-lines file appended to (default), or, when
+# PUNCTA_AUDIT_CHECKPOINT_STORAGE names a Django storage backend, one object per checkpoint
+# in that storage (STORAGES["audit_checkpoints"]).
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("PUNCTA_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl")
+if os.environ.get("PUNCTA_AUDIT_CHECKPOINT_STORAGE"):
+    try:
+        _options = json.loads(os.environ.get("PUNCTA_AUDIT_CHECKPOINT_STORAGE_OPTIONS") or "{}")
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "PUNCTA_AUDIT_CHECKPOINT_STORAGE_OPTIONS is not a JSON object.") from exc
+    STORAGES["audit_checkpoints"] = {
+        "BACKEND": os.environ["PUNCTA_AUDIT_CHECKPOINT_STORAGE"], "OPTIONS": _options}
+try:
+    AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("PUNCTA_AUDIT_CHECKPOINT_MINUTES", "15"))
+except ValueError as exc:
+    raise ImproperlyConfigured("PUNCTA_AUDIT_CHECKPOINT_MINUTES must be a whole number.") from exc
+# PostgreSQL: `puncta migrate` grants this role normal rights everywhere but only SELECT
+# and INSERT on the audit events (it never owns them, so it cannot disable their guards).
+DB_APP_ROLE = os.environ.get("PUNCTA_DB_APP_ROLE", "").strip()
+DB_APP_PASSWORD = os.environ.get("PUNCTA_DB_APP_PASSWORD", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PUNCTA_LOG_LEVEL", "WARNING")},
 }
+
+# Rate limits, counted in the database so every worker shares them ("COUNT/SECONDS" per
+# client address): failed API token attempts, and the public intake link pages (all
+# requests, and unknown or used links, which is what guessing looks like).
+def _rate(name: str, default: str) -> tuple[int, int]:
+    raw = os.environ.get(name) or default
+    try:
+        count, seconds = (int(part) for part in raw.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not COUNT/SECONDS (e.g. 20/300).") \
+            from None
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r}: both numbers must be positive.")
+    return count, seconds
+
+
+PUNCTA_TOKEN_FAILURE_RATE = _rate("PUNCTA_TOKEN_FAILURE_RATE", "20/300")
+PUNCTA_INTAKE_RATE = _rate("PUNCTA_INTAKE_RATE", "120/60")
+PUNCTA_INTAKE_BAD_LINK_RATE = _rate("PUNCTA_INTAKE_BAD_LINK_RATE", "10/900")
 
 # Count SQL queries per request and expose them in a response header (bench mode only).
 PUNCTA_BENCH = _env_bool("PUNCTA_BENCH", False)
@@ -313,6 +374,11 @@ def _check_production() -> None:
         problems.append("PUNCTA_SECURE_COOKIES must be on in production (HTTPS only).")
     if not os.environ.get("DATABASE_URL"):
         problems.append("DATABASE_URL must be set in production (PostgreSQL).")
+    if not AUDIT_KEY and not os.environ.get("PUNCTA_AUDIT_KEY_FILE"):
+        problems.append("PUNCTA_AUDIT_KEY or PUNCTA_AUDIT_KEY_FILE must be set in production "
+                        "(the key that signs audit checkpoints, kept outside the database).")
+    elif AUDIT_KEY and len(AUDIT_KEY) < 32:
+        problems.append("PUNCTA_AUDIT_KEY is too short (32+ random characters).")
     if problems:
         raise ImproperlyConfigured("Insecure production configuration: " + " ".join(problems))
 

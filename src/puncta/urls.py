@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from puncta.api.urls import api
+from puncta.web import mfa
 
 urlpatterns = [
     path(
@@ -10,6 +11,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/mfa/", mfa.enrol, name="mfa_enrol"),
+    path("account/mfa/verify/", mfa.verify, name="mfa_verify"),
+    path("account/mfa/recovery-codes/", mfa.new_recovery_codes, name="mfa_recovery_codes"),
+    path("account/mfa/reset/", mfa.reset, name="mfa_reset"),
     path("api/v1/", api.urls),
     path("devices/", include("puncta.devices.urls")),
     path("", include("puncta.patients.urls")),

@@ -60,3 +60,14 @@ def login(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
 
+
+
+def draw_signature(page, pad: str = "#sig-pad") -> None:
+    """Draw a signature stroke in the consent signature box with the mouse."""
+    page.locator(pad).scroll_into_view_if_needed()
+    box = page.locator(pad).bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 30)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(box["x"] + 20 + i * 25, box["y"] + 30 + (i % 3) * 20)
+    page.mouse.up()

@@ -11,7 +11,7 @@ from puncta.consent.models import Consent
 from puncta.patients.models import Screening
 
 from ..factories import PASSWORD, PatientFactory
-from .conftest import login
+from .conftest import draw_signature, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,13 +68,7 @@ def test_intake_review_consent_and_pdf(browser, live_server, page, personas):
 
     # The patient signs the consent on screen.
     page.goto(f"/patients/{patient.pk}/consent/microneedling/sign/?lang=en")
-    page.locator("#sig-pad").scroll_into_view_if_needed()
-    box = page.locator("#sig-pad").bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + 30)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 20 + i * 25, box["y"] + 30 + (i % 3) * 20)
-    page.mouse.up()
+    draw_signature(page)
     page.get_by_label(re.compile("I have read and understood")).check()
     page.get_by_role("button", name="Sign consent").click()
     expect(page.locator(".error")).to_have_count(0)

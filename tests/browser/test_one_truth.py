@@ -21,7 +21,7 @@ from ..charting.conftest import DAY, TZ, book, make_lot
 from ..charting.test_flow import _data
 from ..factories import PASSWORD
 from ..scheduling.conftest import acne_plan, actor_of, clinic_ready, ready_patient  # noqa: F401
-from .conftest import login
+from .conftest import draw_signature, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +35,6 @@ def _afternoon_of_the_session(monkeypatch):
 
     at = dt.datetime.combine(DAY, dt.time(15), tzinfo=TZ)
     monkeypatch.setattr(timezone, "now", lambda: at)
-
-
-def _draw(page):
-    page.locator("#sig-pad").scroll_into_view_if_needed()
-    box = page.locator("#sig-pad").bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + 30)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 20 + i * 25, box["y"] + 30 + (i % 3) * 20)
-    page.mouse.up()
 
 
 @pytest.mark.parametrize(("lang", "viewport"), [("en", (1024, 768)), ("fr", (820, 1180))])
@@ -64,7 +54,7 @@ def test_minor_consent_is_signed_by_a_guardian(page, personas, clinic_ready, lan
         "guardian" if lang == "en" else "tuteur")
     # The minor signs alone: refused, next to the field, as an alert.
     page.locator("#signer_name").fill("Léa Gagnon")
-    _draw(page)
+    draw_signature(page)
     page.locator("input[name=understood]").first.check()
     page.locator("form").filter(has=page.locator("#sig-pad")).locator(
         "button[type=submit]").click()
@@ -75,7 +65,7 @@ def test_minor_consent_is_signed_by_a_guardian(page, personas, clinic_ready, lan
     # Her mother signs, as parent.
     guardian.select_option("parent")
     page.locator("#signer_name").fill("Marie Gagnon")
-    _draw(page)
+    draw_signature(page)
     page.locator("input[name=understood]").first.check()
     page.locator("form").filter(has=page.locator("#sig-pad")).locator(
         "button[type=submit]").click()

@@ -40,7 +40,7 @@ def test_not_licensed(lic: dict[str, Any] | None, field: str) -> None:
 
 
 def test_licence_dates_nearest_cases() -> None:
-    ok = licence(first_date="2026-11-25", end_date="2026-11-25", **{"class": "III"})
+    ok = licence(first_date="2026-11-25", end_date="2026-11-25", **{"class": 3})
     assert "device.not_licensed" not in run(base(device=device(licence=ok))).codes
 
 

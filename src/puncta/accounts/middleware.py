@@ -5,13 +5,17 @@ from __future__ import annotations
 import time
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 
+from . import mfa
 from .selectors import active_membership
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -92,3 +96,47 @@ class NoStoreForSignedInMiddleware:
             add_never_cache_headers(response)
             response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
         return response
+
+
+class MfaMiddleware:
+    """Ask for the second step before any page: the code of a user who has turned it on,
+    enrolment for a role that must have it. After django-otp's OTPMiddleware and
+    ActiveClinicMiddleware (the role decides)."""
+
+    # Signing in and out, the second step itself, public and token-authenticated doors.
+    EXEMPT = ("/login/", "/logout/", "/account/mfa/verify/", "/static/", "/api/",
+              "/intake/", "/language/")
+    ENROL = "/account/mfa/"
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return self.get_response(request)
+        state = request.session.get(mfa.STATE_KEY)
+        if state is None:
+            state = "on" if mfa.has_mfa(user) else "off"
+            request.session[mfa.STATE_KEY] = state
+        membership = getattr(request, "membership", None)
+        if state == "on":
+            target = "mfa_verify"
+        elif mfa.mfa_required(membership.role if membership else None):
+            target = "mfa_enrol"
+        else:
+            return self.get_response(request)
+        # Signed in with the password only: the pages of the second step show no menu.
+        request.mfa_pending = True
+        if request.path.startswith(self.EXEMPT) or request.path == self.ENROL:
+            return self.get_response(request)
+        return _to(target, request)
+
+
+def _to(name: str, request: HttpRequest) -> HttpResponse:
+    url = f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -49,7 +50,7 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique"),
             # Only a physician can be the clinic's medical director.
             models.CheckConstraint(
-                condition=models.Q(is_medical_director=False) | models.Q(role="physician"),
+                condition=models.Q(is_medical_director=False) | models.Q(role=Role.PHYSICIAN.value),
                 name="medical_director_is_physician",
             ),
         ]
@@ -66,6 +67,12 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TOKEN_DAYS_DEFAULT = 90
+# Recording every use would write on every API call; a minute's precision is enough to
+# tell a dormant token from a live one.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def find_active(self, raw: str) -> ApiToken | None:
         return (
@@ -73,6 +80,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
             .filter(
                 key_hash=_hash_token(raw),
                 revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
                 membership__is_active=True,
                 membership__user__is_active=True,
             )
@@ -91,6 +99,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -99,13 +109,50 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, membership: Membership, name: str, *, days: int = TOKEN_DAYS_DEFAULT
+              ) -> tuple[ApiToken, str]:
+        """A new token valid ``days`` days. Audited callers use ``api.tokens.token_issue``."""
         raw = "pct_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            membership=membership, name=name, prefix=raw[:8], key_hash=_hash_token(raw)
+            membership=membership, name=name, prefix=raw[:8], key_hash=_hash_token(raw),
+            expires_at=timezone.now() + dt.timedelta(days=days),
         )
         return token, raw
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+    def touch(self) -> None:
+        """Record a use, at most once a minute (one UPDATE, only when due)."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at >= LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"
+
+
+class RateCounter(models.Model):
+    """Requests counted per key (e.g. an address and a door) in a fixed window.
+
+    In the database, not in process memory, so every worker of every server counts the
+    same requests (``accounts.ratelimit``).
+    """
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_counter_unique"),
+        ]
+        indexes = [models.Index(fields=["window"], name="rate_counter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window}: {self.count}"

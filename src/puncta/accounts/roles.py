@@ -36,9 +36,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Skin and clinical notes are written by clinicians only.
     "patient.edit_clinical": CLINICAL_ROLES,
     "audit.view": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
-    # Intake: anyone who meets patients may send the link; clinicians read the answers.
+    # Intake: anyone who meets patients may send the link and see whether screening is
+    # done or needs review; the health answers (pregnancy, conditions, medications, the
+    # questionnaire and the screening's details) are for clinicians only, so filling the
+    # questionnaire at the desk, which shows them, is too.
     "intake.send": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
-    "intake.fill": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
+    "intake.answers": CLINICAL_ROLES,
     "screening.view": CLINICAL_ROLES,
     "screening.review": frozenset({Role.PHYSICIAN}),
     # Plans: clinicians plan; only a physician approves a plan the rules send to review.
@@ -53,6 +56,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.record": frozenset({*CLINICAL_ROLES, Role.FRONT_DESK}),
     "consent.manage": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     "clinic.manage": frozenset({Role.CLINIC_ADMIN}),
+    # Removing a member's two-step sign-in (a lost phone) is the administrator's.
+    "mfa.reset": frozenset({Role.CLINIC_ADMIN}),
     "procedure.perform": CLINICAL_ROLES,
     "procedure.supervise": frozenset({Role.PHYSICIAN}),
     # Devices: everyone may see the equipment and its licence; clinicians and the clinic

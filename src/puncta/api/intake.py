@@ -102,7 +102,7 @@ def questionnaire(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/patients/{patient_id}/intake", response=IntakeOut)
 def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
-    require(request, "intake.fill")
+    require(request, "intake.answers")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     intake = services.intake_open(actor=actor_from_request(request), patient=patient)
     record(actor_from_request(request), Action.READ, intake, patient_id=patient.pk,
@@ -115,7 +115,7 @@ def intake_read(request: HttpRequest, patient_id: int) -> dict[str, Any]:
 def intake_write(request: HttpRequest, patient_id: int, payload: IntakeSave) -> Any:
     """Save answers given in form-field shape (e.g. ``cond.eczema.present``); with
     ``submit`` the intake is submitted and screened."""
-    require(request, "intake.fill")
+    require(request, "intake.answers")
     patient = patient_selectors.patient_get(request.clinic.pk, patient_id)
     actor = actor_from_request(request)
     intake = services.intake_open(actor=actor, patient=patient)

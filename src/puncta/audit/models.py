@@ -2,7 +2,13 @@
 
 Each event stores the SHA-256 of its own content and the previous event's hash, so a
 changed or deleted row breaks the chain at that point (``puncta audit verify``). The
-database also refuses UPDATE and DELETE on the table (triggers in the migrations).
+database also refuses UPDATE, DELETE and TRUNCATE on the table (triggers in the
+migrations), and signed checkpoints outside the database (``checkpoints.py``) catch what
+someone able to rewrite the whole table could do.
+
+There is one chain per clinic (events without a clinic go to the ``system`` chain), so
+clinics never wait on each other to write; events written before chains were split stay
+in the ``legacy`` chain, verified as they were written.
 """
 
 from __future__ import annotations
@@ -16,6 +22,40 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
+LEGACY_CHAIN = "legacy"
+SYSTEM_CHAIN = "system"
+
+
+def chain_for(clinic_id: int | None) -> str:
+    """The chain an event of this clinic (or of no clinic) is appended to."""
+    return SYSTEM_CHAIN if clinic_id is None else f"clinic:{clinic_id}"
+
+
+def event_content(*, at: Any, actor_id: int | None, actor_label: str, role: str,
+                  clinic_id: int | None, patient_id: int | None, object_type: str,
+                  object_id: str, action: str, ip: str | None, reason: str,
+                  data: Any) -> dict[str, Any]:
+    """The fields the hash covers, in a stable, JSON-serialisable form (the one definition:
+    the application and the bulk seed both hash through it)."""
+    return {
+        "at": at.isoformat(),
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "role": role,
+        "clinic": clinic_id,
+        "patient": patient_id,
+        "object_type": object_type,
+        "object_id": object_id,
+        "action": action,
+        "ip": ip,
+        "reason": reason,
+        "data": data,
+    }
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
 class Action(models.TextChoices):
@@ -49,6 +89,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("from"), null=True)
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # Not covered by the hash: moving an event to another chain breaks both chains' links.
+    chain = models.CharField(max_length=40)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -57,6 +99,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["clinic", "patient_id", "-id"], name="audit_clinic_patient"),
             models.Index(fields=["clinic", "actor", "-id"], name="audit_clinic_actor"),
+            models.Index(fields=["chain", "id"], name="audit_chain_order"),
         ]
 
     def __str__(self) -> str:
@@ -72,30 +115,24 @@ class AuditEvent(models.Model):
 
     def content(self) -> dict[str, Any]:
         """The fields the hash covers, in a stable, JSON-serialisable form."""
-        return {
-            "at": self.at.isoformat(),
-            "actor": self.actor_id,
-            "actor_label": self.actor_label,
-            "role": self.role,
-            "clinic": self.clinic_id,
-            "patient": self.patient_id,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "action": self.action,
-            "ip": self.ip,
-            "reason": self.reason,
-            "data": self.data,
-        }
+        return event_content(
+            at=self.at, actor_id=self.actor_id, actor_label=self.actor_label, role=self.role,
+            clinic_id=self.clinic_id, patient_id=self.patient_id,
+            object_type=self.object_type, object_id=self.object_id, action=self.action,
+            ip=self.ip, reason=self.reason, data=self.data,
+        )
 
     def compute_hash(self) -> str:
-        payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256((self.prev_hash + payload).encode()).hexdigest()
+        return chain_hash(self.prev_hash, self.content())
+
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest hash; locking it orders concurrent writers."""
+    """One row per chain holding its newest hash; locking it orders that chain's writers
+    (and only them: another clinic's chain has its own row)."""
 
+    chain = models.CharField(max_length=40, unique=True)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     count = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"audit chain head ({self.count} events)"
+        return f"audit chain {self.chain} ({self.count} events)"

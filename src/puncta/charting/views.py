@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
-from puncta.audit.services import actor_from_request, record
+from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics import clock
 from puncta.patients import selectors as patient_selectors
 from puncta.plans import zonemap
@@ -145,24 +145,37 @@ def _version(request: HttpRequest) -> int:
         return 0
 
 
+def _audit_listed(request: HttpRequest, page: str, appointments: list[Any],
+                  rows: list[dict[str, Any]]) -> None:
+    """One audit insert for every patient a list page names (appointments and charts)."""
+    entries = [Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
+                     data={"page": page}) for a in appointments]
+    entries += [Entry(Action.LIST, "charting.chart", str(r["chart"].pk), r["chart"].patient_id,
+                      data={"page": page}) for r in rows]
+    record_many(actor_from_request(request), entries)
+
+
 @clinic_view("chart.view")
 def home(request: HttpRequest) -> HttpResponse:
     m = request.membership
+    to_chart = list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic)))
+    drafts = selectors.unsigned_drafts(request.clinic.pk)
+    queue = selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else []
+    returned = list(Chart.objects.filter(
+        clinic_id=request.clinic.pk, practitioner=m, status=ChartStatus.PENDING_COSIGN,
+        returned_at__isnull=False).select_related("patient", "returned_by"))
+    _audit_listed(request, "charts", to_chart,
+                  [*drafts, *queue, *({"chart": c} for c in returned)])
     return render(request, "charting/home.html", {
-        "to_chart": list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic))),
-        "drafts": selectors.unsigned_drafts(request.clinic.pk),
-        "queue": selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else [],
-        "returned": list(Chart.objects.filter(
-            clinic_id=request.clinic.pk, practitioner=m, status=ChartStatus.PENDING_COSIGN,
-            returned_at__isnull=False).select_related("patient", "returned_by")),
-    })
+        "to_chart": to_chart, "drafts": drafts, "queue": queue, "returned": returned})
 
 
 @clinic_view("chart.cosign")
 def cosign_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "charting/queue.html", {
-        "queue": selectors.cosign_queue(request.membership),
-        "drafts": selectors.unsigned_drafts(request.clinic.pk)})
+    queue = selectors.cosign_queue(request.membership)
+    drafts = selectors.unsigned_drafts(request.clinic.pk)
+    _audit_listed(request, "cosign-queue", [], [*queue, *drafts])
+    return render(request, "charting/queue.html", {"queue": queue, "drafts": drafts})
 
 
 @clinic_view("chart.edit")
@@ -195,6 +208,9 @@ def walk_in(request: HttpRequest, patient_id: int) -> HttpResponse:
             error = exc.message
         else:
             return redirect("charting:chart", pk=chart.pk)
+    else:
+        record(actor_from_request(request), Action.READ, patient, patient_id=patient.pk,
+               data={"page": "walk-in"})
     return render(request, "charting/walk_in.html", {
         "patient": patient, "plans": plans, "indications": indication_choices(),
         "error": error})
@@ -385,6 +401,9 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
                 chart_resubmit(actor=actor_from_request(request), chart=chart)
             messages.success(request, _("Amendment recorded; the previous version is kept."))
             return redirect("charting:chart", pk=chart.pk)
+    else:
+        record(actor_from_request(request), Action.READ, chart, patient_id=chart.patient_id,
+               data={"page": "amend"})
     ctx = chart_context(chart, {})
     ctx.update({"error": error, "error_field": field, "reason": request.POST.get("reason", "")})
     ctx.update(selectors.clinic_choices(request.clinic.pk))
@@ -520,9 +539,11 @@ def ae_add(request: HttpRequest, pk: int) -> HttpResponse:
 def ae_report(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in AEStatus.values else ""
+    events = list(selectors.adverse_events(request.clinic.pk, status)[:500])
+    record_many(actor_from_request(request), [
+        Entry(Action.LIST, "charting.adverseevent", str(e.pk), e.patient_id) for e in events])
     return render(request, "charting/adverse_events.html", {
-        "events": list(selectors.adverse_events(request.clinic.pk, status)[:500]),
-        "status": status, "statuses": AEStatus.choices})
+        "events": events, "status": status, "statuses": AEStatus.choices})
 
 
 @clinic_view("adverse.record")

@@ -73,6 +73,9 @@ def sign(request: HttpRequest, pk: int, procedure: str) -> HttpResponse:
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("consent:patient", pk=patient.pk)
+    else:
+        record(actor_from_request(request), Action.READ, template, patient_id=patient.pk,
+               data={"page": "consent-sign"})
     lang = (translation.get_language() or "en")[:2]
     return render(request, "consent/sign.html", {
         "guardian_required": services.guardian_required(patient),

@@ -86,6 +86,9 @@ def plan_edit(request: HttpRequest, pk: int, plan_id: int | None = None) -> Http
         else:
             messages.success(request, _("Plan saved (version %(v)s).") % {"v": plan.version})
             return redirect("plans:detail", plan_id=plan.pk)
+    if request.method != "POST":
+        record(actor_from_request(request), Action.READ, previous or patient,
+               patient_id=patient.pk, data={"page": "plan-form"})
     rows = _zone_view(_planned(previous) if previous else {}, previous.findings
                       if previous else [], form.zone_errors,
                       request.POST if request.method == "POST" else None)

@@ -55,10 +55,15 @@ def _check(path: str) -> None:
                 text = fh.read()
     except OSError as exc:
         raise RulesInputError("file", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesInputError("file", f"{path} is not UTF-8 text") from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RulesInputError("file", f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        # Numbers of thousands of digits, arrays nested thousands deep.
+        raise RulesInputError("file", f"JSON refused: {type(exc).__name__}") from None
     _dump(check_session(proposal_from_dict(raw)).to_dict())
 
 

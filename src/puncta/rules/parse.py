@@ -34,7 +34,6 @@ from .recovery import check_depth_value
 from .zones import parse_zone
 
 T = TypeVar("T")
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
 def _obj(
@@ -181,7 +180,7 @@ def _practitioner(value: object, field: str) -> Practitioner:
     d = _obj(value, field, {"role", "supervising_physician"}, ("role",))
     roles = rules_data().roles
     role = d["role"]
-    if role not in roles:
+    if not isinstance(role, str) or role not in roles:
         raise RulesInputError(f"{field}.role", f"must be one of: {', '.join(roles)}")
     sup = d.get("supervising_physician")
     if sup is None:
@@ -251,10 +250,9 @@ def _licence(value: object, field: str) -> Licence | None:
         ("authority", "class"),
     )
     cls = d["class"]
-    if isinstance(cls, str) and cls.upper() in _ROMAN:
-        cls = _ROMAN[cls.upper()]
+    # A number only: "II" is how a label prints the class, not this contract's type.
     if isinstance(cls, bool) or not isinstance(cls, int) or not 1 <= cls <= 4:
-        raise RulesInputError(f"{field}.class", "must be a device class 1-4 (or I-IV)")
+        raise RulesInputError(f"{field}.class", "must be a device class number 1-4")
     number = d.get("number", "")
     if not isinstance(number, str | int) or isinstance(number, bool):
         raise RulesInputError(f"{field}.number", "must be a string")
@@ -329,7 +327,8 @@ def proposal_from_dict(value: object) -> Proposal:
     jurisdiction(d["jurisdiction"])
     protocol = protocol_for(d["indication"])
     severity = d.get("severity")
-    if severity is not None and severity not in protocol.sessions:
+    if severity is not None and (not isinstance(severity, str)
+                                 or severity not in protocol.sessions):
         raise RulesInputError("severity", f"must be one of: {', '.join(protocol.sessions)}")
     zones = _list(d["zones"], "zones", _zone)
     if not zones:

@@ -1,27 +1,27 @@
 """Audit events for generated history, hash-chained in Python and bulk inserted.
 
-Events are collected per batch and appended to the chain in one transaction that holds
-the chain head's row lock (as ``puncta.audit.services.record_many`` does), so seeding an
-existing database continues its chain and ``puncta audit verify`` passes afterwards.
-Within a batch events are appended in time order; across batches the chain follows the
-order of generation (ids are not globally chronological: the hash does not cover ids).
-The hash is computed over exactly the content ``AuditEvent.content()`` covers.
+Events are collected per batch and appended to their clinic's chain in one transaction
+that holds each chain head's row lock (as ``puncta.audit.services.record_many`` does), so
+seeding an existing database continues its chains and ``puncta audit verify`` passes
+afterwards. Within a batch events are appended in time order; across batches a chain
+follows the order of generation (ids are not globally chronological: the hash does not
+cover ids). Content and hash come from the audit app's own functions (one definition).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from puncta.audit.models import AuditChainHead, AuditEvent
+from puncta.audit.models import AuditChainHead, AuditEvent, chain_for, chain_hash, event_content
+from puncta.audit.services import lock_head
 
 from . import fastdb
 
 COLUMNS = ("id", "at", "actor_id", "actor_label", "role", "clinic_id", "patient_id",
-           "object_type", "object_id", "action", "ip", "reason", "data", "prev_hash", "hash")
+           "object_type", "object_id", "action", "ip", "reason", "data", "chain", "prev_hash",
+           "hash")
 
 
 @dataclass(frozen=True)
@@ -54,26 +54,27 @@ class AuditWriter:
             return 0
         self.pending.sort(key=lambda t: (t[0], t[1]))
         pending, self.pending = self.pending, []
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        ids = fastdb.reserve_ids(AuditEvent, len(pending))
-        prev = head.last_hash
-        dumps = json.dumps
-        sha = hashlib.sha256
+        by_chain: dict[str, list[tuple[Any, ...]]] = {}
+        for item in pending:
+            by_chain.setdefault(chain_for(item[2].clinic_id), []).append(item)
+        # Heads locked in name order (as any writer of several chains must), and before the
+        # ids are reserved: within a chain, id order is chain order.
+        heads = {chain: lock_head(chain) for chain in sorted(by_chain)}
+        ids = iter(fastdb.reserve_ids(AuditEvent, len(pending)))
         rows = []
-        for pk, (at, _, who, action, otype, oid, patient, reason, data) in zip(
-                ids, pending, strict=True):
-            content = {
-                "at": at.isoformat(), "actor": who.user_id, "actor_label": who.label,
-                "role": who.role, "clinic": who.clinic_id, "patient": patient,
-                "object_type": otype, "object_id": oid, "action": action, "ip": who.ip,
-                "reason": reason, "data": data,
-            }
-            payload = dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-            digest = sha((prev + payload).encode()).hexdigest()
-            rows.append((pk, at, who.user_id, who.label, who.role, who.clinic_id, patient,
-                         otype, oid, action, who.ip, reason, data, prev, digest))
-            prev = digest
+        for chain, head in heads.items():
+            prev = head.last_hash
+            for at, _, who, action, otype, oid, patient, reason, data in by_chain[chain]:
+                digest = chain_hash(prev, event_content(
+                    at=at, actor_id=who.user_id, actor_label=who.label, role=who.role,
+                    clinic_id=who.clinic_id, patient_id=patient, object_type=otype,
+                    object_id=oid, action=action, ip=who.ip, reason=reason, data=data))
+                rows.append((next(ids), at, who.user_id, who.label, who.role, who.clinic_id,
+                             patient, otype, oid, action, who.ip, reason, data, chain, prev,
+                             digest))
+                prev = digest
+            AuditChainHead.objects.filter(pk=head.pk).update(
+                last_hash=prev, count=head.count + len(by_chain[chain]))
         fastdb.insert_rows(AuditEvent, COLUMNS, rows)
-        AuditChainHead.objects.filter(pk=1).update(last_hash=prev, count=head.count + len(rows))
         self.written += len(rows)
         return len(rows)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_http_methods, require_POST
 
+from puncta.accounts import ratelimit
 from puncta.accounts.access import clinic_view
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
@@ -73,19 +74,33 @@ def intake_link_view(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@clinic_view("intake.fill")
+@clinic_view("intake.answers")
 @require_http_methods(["GET", "POST"])
 def intake_desk_view(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
     actor = actor_from_request(request)
     response = services.intake_open(actor=actor, patient=patient)
+    if request.method == "GET":
+        record(actor, Action.READ, response, patient_id=patient.pk, data={"via": "desk"})
     return _intake_form(request, response, actor, by_patient=False,
                         save_url=reverse("patients:intake_desk", args=[patient.pk]))
 
 
 def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
+    membership = getattr(request, "membership", None)
+    if membership is not None and not has_perm(membership.role, "intake.answers"):
+        # Staff who may not read health answers cannot read them through a patient's link.
+        raise PermissionDenied
+    who = client_ip(request) or "unknown"
+    every = ratelimit.limit_from("intake-link", settings.PUNCTA_INTAKE_RATE)
+    bad = ratelimit.limit_from("intake-bad-link", settings.PUNCTA_INTAKE_BAD_LINK_RATE)
+    if not ratelimit.hit(every, who):
+        return ratelimit.refused(request, every)
+    if ratelimit.over(bad, who):
+        return ratelimit.refused(request, bad)
     link = services.intake_link_resolve(token)
     if link is None:
+        ratelimit.hit(bad, who)
         # Nothing about the patient is shown for an unknown, used or expired link.
         return render(request, "patients/intake_unavailable.html", status=410)
     response = link.response

@@ -9,13 +9,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.http import Http404
 
 from puncta.audit.services import Actor
 from puncta.clinics import clock
 from puncta.devices import selectors
-from puncta.devices.mdall import KINDS, MdallFormatError, parse
-from puncta.devices.models import normalise_licence_number
+from puncta.devices.mdall import KINDS, MdallFormatError, ParsedFile, parse
+from puncta.devices.models import (
+    RegistryCompany,
+    RegistryDevice,
+    RegistryLicence,
+    normalise_licence_number,
+)
 from puncta.devices.recall import audit_trace, to_csv, trace_rows
 from puncta.devices.services import DrawRefused, lot_draw, lot_receive, registry_import
 
@@ -31,6 +37,35 @@ def _date(text: str) -> dt.date:
 
 def _errors(exc: ValidationError) -> str:
     return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+
+
+REGISTRY_MODELS = {"licence": RegistryLicence, "device": RegistryDevice,
+                   "company": RegistryCompany}
+
+
+def _unfit(file: ParsedFile) -> str:
+    """What in a parsed file the registry tables cannot hold, named by file, record and
+    field: said here, or the database would refuse it with an error about itself."""
+    model = REGISTRY_MODELS.get(file.kind)
+    if model is None:
+        return ""
+    for i, row in enumerate(file.rows):
+        where = f"{file.name}: {file.kind} record {i + 1}"
+        for name, value in row.items():
+            field = model._meta.get_field(name)
+            if isinstance(value, str):
+                if "\x00" in value:
+                    return f"{where}: {name} contains a NUL character"
+                if field.max_length is not None and len(value) > field.max_length:
+                    return (f"{where}: {name} is {len(value)} characters long; at most "
+                            f"{field.max_length} fit")
+            elif isinstance(value, int):
+                low, high = connection.ops.integer_field_range(field.get_internal_type())
+                if (low is not None and value < low) or (high is not None and value > high):
+                    return f"{where}: {name} {value} is out of range"
+            elif isinstance(value, dict) and any("\x00" in str(v) for v in value.values()):
+                return f"{where}: {name} contains a NUL character"
+    return ""
 
 
 class Command(BaseCommand):
@@ -81,7 +116,18 @@ class Command(BaseCommand):
                     text = path.read_text(encoding="utf-8-sig")
                 except OSError as exc:
                     raise CommandError(f"cannot read {name}: {exc.strerror}") from None
-                parsed.append(parse(text, name=name, kind=options["kind"]))
+                except UnicodeDecodeError:
+                    raise CommandError(f"{name}: not UTF-8 text; nothing imported") from None
+                try:
+                    parsed.append(parse(text, name=name, kind=options["kind"]))
+                except MdallFormatError:
+                    raise
+                except RecursionError:
+                    raise CommandError(f"{name}: JSON nested too deeply; nothing imported"
+                                       ) from None
+                except ValueError as exc:  # e.g. a number of thousands of digits
+                    raise CommandError(f"{name}: not JSON MDALL can hold ({exc}); nothing "
+                                       "imported") from None
             if options["online"]:
                 from puncta.devices.mdall_online import fetch_licence
 
@@ -92,6 +138,10 @@ class Command(BaseCommand):
                         raise CommandError(f"MDALL fetch of {number} failed: {exc}") from None
         except MdallFormatError as exc:
             raise CommandError(f"{exc}; nothing imported") from None
+        for file in parsed:
+            problem = _unfit(file)
+            if problem:
+                raise CommandError(f"{problem}; nothing imported")
         report = registry_import(actor=self.actor, files=parsed)
         for kind, counts in report.counts.items():
             self.stdout.write(f"{kind}: {counts['new']} new, {counts['changed']} changed, "

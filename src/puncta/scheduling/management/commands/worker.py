@@ -7,12 +7,16 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: reminders, check-ins and recalls (django-tasks-db)."
+    help = ("Run the background worker: reminders, check-ins and recalls, signed audit "
+            "checkpoints (django-tasks-db).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", action="store_true",
                             help="run the tasks that are due, then stop")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from puncta.audit.tasks import ensure_scheduled
+
+        ensure_scheduled()  # the audit checkpoint cycle: one queued unless one is waiting
         argv = ["--batch"] if options["batch"] else []
         call_command("db_worker", *argv)

@@ -18,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         if not 1 <= o["port"] <= 65535:
             raise CommandError(f"--port must be between 1 and 65535, not {o['port']}")
+        if not 1 <= o["workers"] <= 64:
+            raise CommandError(f"--workers must be between 1 and 64, not {o['workers']}")
         argv = [
             sys.executable, "-m", "gunicorn", "puncta.wsgi:application",
             "--bind", f"{o['host']}:{o['port']}", "--workers", str(o["workers"]),
