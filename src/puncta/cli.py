@@ -23,6 +23,7 @@ Puncta commands:
   audit checkpoint               sign the audit chains' heads into the checkpoint store
   backup DEST [--include-key]    back up database, media and audit checkpoints to DEST
   restore SRC [--force]          restore a backup into DATABASE_URL, then verify the audit log
+  export --format ndjson DIR     FHIR R4B bulk export (NDJSON per type; --clinic, --type, --since)
   devices import-mdall FILE...   import Health Canada MDALL licence/device/company JSON
   devices verify --licence N     is a licence active and Class II+ (JSON; exit 3 if unknown)
   devices receive-lot|draw ...   receive a cartridge lot; draw one cartridge from it

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "puncta.scheduling",
     "puncta.charting",
     "puncta.api",
+    "puncta.fhir",
     "puncta.web",
     "puncta.synth",
 ]

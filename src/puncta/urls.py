@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/mfa/recovery-codes/", mfa.new_recovery_codes, name="mfa_recovery_codes"),
     path("account/mfa/reset/", mfa.reset, name="mfa_reset"),
     path("api/v1/", api.urls),
+    path("fhir/", include("puncta.fhir.urls")),
     path("devices/", include("puncta.devices.urls")),
     path("", include("puncta.patients.urls")),
     path("", include("puncta.consent.urls")),
