@@ -107,8 +107,8 @@ def walk_web_routes() -> list[str]:
     def visit(patterns: list[Any], ns: str) -> None:
         for p in patterns:
             if isinstance(p, URLResolver):
-                if p.namespace and p.namespace.startswith("api-v1"):
-                    continue  # the API is walked from its OpenAPI schema
+                if p.namespace and p.namespace.startswith(("api-v1", "fhir")):
+                    continue  # the API and FHIR are walked from their own lists
                 visit(p.url_patterns, f"{ns}{p.namespace}:" if p.namespace else ns)
             elif isinstance(p, URLPattern) and p.name:
                 names.append(f"{ns}{p.name}")
@@ -224,6 +224,26 @@ def _web_urls(world: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
+# FHIR reads (bearer token, like the API): every resource type searched by the patient,
+# the patient read and searched by name, and $everything.
+FHIR_PATIENT_TYPES = ("Consent", "QuestionnaireResponse", "CarePlan", "Appointment",
+                      "Procedure", "AdverseEvent", "DocumentReference")
+
+
+def _fhir_urls(world: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    pid = world["patient"].pk
+    out = [("fhir Patient read", f"/fhir/Patient/{pid}", {}),
+           ("fhir Patient search", "/fhir/Patient", {"name": "Wilhelmina"}),
+           ("fhir $everything", f"/fhir/Patient/{pid}/$everything", {})]
+    out += [(f"fhir {t} search", f"/fhir/{t}", {"patient": str(pid)})
+            for t in FHIR_PATIENT_TYPES]
+    return out
+
+
+def _token_door(url: str) -> bool:
+    return url.startswith(("/api/", "/fhir/"))
+
+
 def _api_urls(world: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
     out = []
     for path in walk_api_gets():
@@ -238,7 +258,7 @@ def _api_urls(world: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def test_every_read_of_patient_data_is_audited(personas, world):
-    web, api_gets = _web_urls(world), _api_urls(world)
+    web, api_gets = _web_urls(world), _api_urls(world) + _fhir_urls(world)
     assert len(web) >= 50 and len(api_gets) >= 15
     seen: set[str] = set()
     missing: list[str] = []
@@ -247,7 +267,7 @@ def test_every_read_of_patient_data_is_audited(personas, world):
         client, headers = _client(personas, role)
         for name, url, query in [*web, *api_gets]:
             since = _last_id()
-            response = client.get(url, query, headers=headers if url.startswith("/api/") else {})
+            response = client.get(url, query, headers=headers if _token_door(url) else {})
             walked += 1
             body = response.content.decode(errors="replace")
             what = shows_patient(body, world) if response.status_code == 200 else ""
@@ -263,7 +283,8 @@ def test_every_read_of_patient_data_is_audited(personas, world):
     # The walk really reached the patient's data on the pages that hold it.
     for must in ("web:patient_detail", "charting:chart", "charting:home", "charting:queue",
                  "charting:ae_report", "patients:intake_desk", "charting:amend",
-                 "/api/v1/patients/{patient_id}", "/api/v1/charts/{chart_id}"):
+                 "/api/v1/patients/{patient_id}", "/api/v1/charts/{chart_id}",
+                 "fhir Patient read", "fhir $everything"):
         assert must in seen, must
     assert walked == len(ROLES) * (len(web) + len(api_gets))
 
@@ -274,11 +295,11 @@ def test_walk_knows_every_route():
 
 
 def test_front_desk_never_sees_health_answers(personas, world):
-    web, api_gets = _web_urls(world), _api_urls(world)
+    web, api_gets = _web_urls(world), _api_urls(world) + _fhir_urls(world)
     client, headers = _client(personas, "front_desk")
     leaks = []
     for name, url, query in [*web, *api_gets]:
-        response = client.get(url, query, headers=headers if url.startswith("/api/") else {})
+        response = client.get(url, query, headers=headers if _token_door(url) else {})
         body = response.content.decode(errors="replace")
         # The blank questionnaire asks about every condition: questions are not answers.
         marks = (HEALTH_MARK,) if name == "/api/v1/questionnaires/current" else (

@@ -211,7 +211,7 @@ SPECS: dict[str, Spec] = {s.type: s for s in [
         _consents, care.consent, patient="patient_id", since="signed_at",
         params={"status": custom(_consent_status), "date": date("signed_at", is_datetime=True)},
         sorts={"_id": "pk", "date": "signed_at"}),)),
-    Spec("QuestionnaireResponse", "screening.view", (Source(
+    Spec("QuestionnaireResponse", "intake.answers", (Source(
         _intakes, care.questionnaire_response, patient="patient_id", since="updated_at",
         params={"status": token("status", {"completed": ["submitted"],
                                            "in-progress": ["draft"]}),
