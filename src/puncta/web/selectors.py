@@ -154,11 +154,12 @@ def compliance_checks(clinic: Clinic, *, now: dt.datetime) -> list[Check]:
     unsupervised = Check(
         "supervision", str(_("Sessions needing supervision without an attested supervisor")),
         str(_("Signed charts the rules sent for supervision (dermal depth or a medical "
-              "indication) by a non-physician, with no supervising physician named, or "
-              "locked without the supervisor's co-signature.")))
+              "indication) by a non-physician, with no supervising physician named, no "
+              "attestation by that physician, or locked without the co-signature.")))
     for c in signed.filter(cosign_required=True).exclude(practitioner__role="physician"
                                                            ).filter(
-            Q(supervisor__isnull=True) | Q(status=ChartStatus.FINAL, cosigned_by__isnull=True)):
+            Q(supervisor__isnull=True) | Q(supervision_attested_by__isnull=True)
+            | Q(status=ChartStatus.FINAL, cosigned_by__isnull=True)):
         unsupervised.cases.append(_chart_case(c))
     unlicensed = Check(
         "device", str(_("Sessions with a device not licensed on the day")),
