@@ -11,6 +11,7 @@ from .auth import TokenAuth
 from .charting import router as charting_router
 from .devices import router as devices_router
 from .intake import router as intake_router
+from .outcomes import router as outcomes_router
 from .patients import router as patients_router
 from .scheduling import router as scheduling_router
 
@@ -29,6 +30,7 @@ api.add_router("/devices", devices_router)
 api.add_router("/", intake_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", charting_router)
+api.add_router("/", outcomes_router)
 
 
 @api.exception_handler(Http404)
