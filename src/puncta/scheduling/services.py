@@ -245,10 +245,11 @@ def move(actor: Actor, appt: Appointment, *, start: dt.datetime,
     return locked
 
 
-def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
-               ) -> Appointment:
+def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = "",
+               reflow_after: bool = True) -> Appointment:
     """Completed, missed or cancelled; a missed or cancelled session frees its number, the
-    later sessions move up one, and the rest of the course re-flows."""
+    later sessions move up one, and the rest of the course re-flows (or, with
+    ``reflow_after=False``, waits for the desk to accept the proposed re-flow)."""
     if status not in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
         raise BookingRefused([Refusal("status.invalid", _("Unknown status."))])
     with transaction.atomic():
@@ -277,7 +278,7 @@ def set_status(actor: Actor, appt: Appointment, status: str, *, reason: str = ""
                 session_number__gt=locked.session_number).order_by("session_number")
             for a in later:
                 Appointment.objects.filter(pk=a.pk).update(session_number=a.session_number - 1)
-        if locked.plan is not None:
+        if locked.plan is not None and reflow_after:
             reflow(actor, locked.plan)
     return locked
 
