@@ -73,3 +73,121 @@ def test_language_switch_refuses_offsite_redirect(personas):
     response = client.post(reverse("web:set_language"),
                            {"language": "en", "next": "https://evil.example/"})
     assert response["Location"] == reverse("web:dashboard")
+
+
+# --- what people read: templates, scripts, rules vocabulary, codes ------------------------
+
+import re  # noqa: E402
+
+# Words that are the same in both languages (or deliberately bilingual: language switches).
+SAME_IN_BOTH = {"Puncta", "English", "Français", "SHA-256", "PDF", "mm", "min", "g", "cm²",
+                "rpm", "Ce lien ne peut pas être utilisé : il a peut-être expiré, déjà servi "
+                "ou été remplacé. Communiquez avec votre clinique pour en obtenir un nouveau."}
+
+
+def _visible_text(src: str) -> list[str]:
+    """Text a person reads in a template, outside {% translate %} and {% blocktranslate %}."""
+    s = re.sub(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", " ", src, flags=re.S)
+    s = re.sub(r"{#.*?#}", " ", s, flags=re.S)
+    s = re.sub(r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}", " ", s, flags=re.S)
+    s = re.sub(r"<(script|style)\b.*?</\1>", " ", s, flags=re.S)
+    s = re.sub(r"{%.*?%}", " ", s, flags=re.S)
+    s = re.sub(r"{{.*?}}", " ", s, flags=re.S)
+    found = re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', s)
+    found += re.sub(r"<[^>]*>", "\n", s).split("\n")
+    words = []
+    for text in found:
+        text = text.strip()
+        if text in SAME_IN_BOTH:
+            continue
+        for word in re.findall(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'²0-9-]+", text):
+            if word not in SAME_IN_BOTH:
+                words.append(f"{word} (in {text!r})")
+    return words
+
+
+def test_templates_have_no_untranslated_text():
+    bad = {str(p.relative_to(PACKAGE)): _visible_text(p.read_text())
+           for p in PACKAGE.rglob("templates/**/*.html")}
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_the_template_check_catches_untranslated_text():
+    assert _visible_text('<p>{% translate "Saved" %}</p><button>Cancel</button>') == [
+        "Cancel (in 'Cancel')"]
+    assert _visible_text('<input aria-label="Search">') == ["Search (in 'Search')"]
+    assert _visible_text("{% blocktranslate %}Hello {{ x }}{% endblocktranslate %}") == []
+
+
+JS_TEXT = re.compile(r"""(textContent|innerText|innerHTML|alert|confirm|prompt|title|"""
+                     r"""setAttribute\(\s*["']aria-label["']\s*,)\s*[=(]?\s*["'`][^"'`]*"""
+                     r"""[A-Za-z]{2,}""")
+
+
+def test_javascript_shows_no_text_of_its_own():
+    """Scripts read their words from the page (data- attributes, translated in the
+    template), never from string literals."""
+    hits = {str(p.relative_to(PACKAGE)): JS_TEXT.findall(p.read_text())
+            for p in PACKAGE.rglob("static/**/*.js")}
+    assert {k: v for k, v in hits.items() if v} == {}
+    assert JS_TEXT.search('el.textContent = "Saved";')
+
+
+def test_rules_vocabulary_is_bilingual():
+    from puncta import rules
+    from puncta.rules.data import rules_data
+
+    codes = rules.codes()
+    for table in ("conditions", "medications", "procedures", "zones", "indications", "roles",
+                  "numbing_products"):
+        for row in codes[table]:
+            assert row["en"].strip() and row["fr"].strip(), (table, row["code"])
+    for name, msg in rules_data().messages.items():
+        assert msg.en.strip() and msg.fr.strip() and msg.en != msg.fr, name
+    for item in rules.precare():
+        assert item.en.strip() and item.fr.strip() and item.en != item.fr
+
+
+def test_codes_shown_to_people_have_french_labels():
+    from django.utils import translation
+
+    from puncta.plans.models import Severity
+    from puncta.web.templatetags import puncta_labels as labels
+
+    with translation.override("fr"):
+        for table in (labels.MESSAGE_KINDS, labels.MESSAGE_STATUSES, labels.VERDICTS,
+                      labels.MESSAGE_REASONS):
+            for code, label in table.items():
+                with translation.override("en"):
+                    english = str(label)
+                assert str(label) != english or code == "note", (code, english)
+        assert labels.indication("acne_scars") == "Cicatrices d'acné"
+        assert labels.zone_side("cheek_left") == "Joue, gauche"
+        # "Light" and "Mild" were both "Légère"
+        assert str(Severity.LIGHT.label) != str(Severity.MILD.label)
+        assert labels.verdict("review") != "review"
+
+
+@pytest.mark.django_db
+def test_french_pages_show_labels_not_codes(personas, patient):
+    import datetime as dt
+    from decimal import Decimal
+    from html import unescape
+
+    from puncta.audit.services import Actor
+    from puncta.plans.services import plan_save
+
+    doctor = Actor(user=personas.physician.user, role="physician",
+                   clinic_id=personas.clinic.pk)
+    plan = plan_save(actor=doctor, patient=patient, indication="acne_scars",
+                     severity="moderate", start=dt.date(2026, 12, 1), device_type="pen",
+                     goals="", numbing_minutes=30, zones=[("cheek_left", Decimal("0.5"), 3)])
+    personas.physician.user.language = "fr"
+    personas.physician.user.save()
+    html = client_for(personas.physician).get(
+        reverse("plans:detail", args=[plan.pk])).content.decode()
+    text = unescape(re.sub(r"<[^>]*>", " ", html))
+    assert "acne_scars" not in text and "cheek_left" not in text
+    assert "Cicatrices d'acné" in text and "Joue, gauche" in text
+    # "Maintenance: to sessions a year" missed its numbers
+    assert re.search(r"Entretien : \d+ à \d+ séances par année", text)

@@ -99,7 +99,17 @@ def test_patient_fills_autosaves_and_submits(personas, patient):
     intake = patient.intakes.get()
     assert intake.answers["cond.herpes_simplex_history"]["present"] is True
     assert intake.status == IntakeStatus.DRAFT  # a half-finished form is kept
-    done = c.post(url, {"version": intake.version, "submit": "1",
+    skimmed = c.post(url, {"version": intake.version, "submit": "1",
+                           "cond.herpes_simplex_history.present": "on",
+                           "concerns": ["acne_scars"], "concerns.sent": "1"})
+    # a patient who skims cannot submit a clean history: every safety question needs an answer
+    html = skimmed.content.decode()
+    assert "Thank you" not in html and 'role="alert"' in html
+    assert html.count("Please answer this question.") == len(answers.unanswered(
+        patient.intakes.get().answers))
+    assert not Screening.objects.filter(patient=patient).exists()
+    intake = patient.intakes.get()
+    done = c.post(url, {**answers.all_no(), "version": intake.version, "submit": "1",
                         "cond.herpes_simplex_history.present": "on",
                         "concerns": ["acne_scars"], "concerns.sent": "1"})
     assert "Thank you" in done.content.decode()
@@ -268,3 +278,42 @@ def test_api_intake_screening_review_consents_readiness(personas, patient):
     other = Client(headers={"Authorization": f"Bearer {other_raw}"})
     assert other.get(f"{base}/intake").status_code == 404
     assert other.get(f"{base}/readiness").status_code == 404
+
+
+def test_safety_questions_start_unanswered():
+    """Defect: medications pre-set to "Never", pregnancy and conditions unticked boxes."""
+    parsed, errors = answers.parse({}, born=BORN, today=TODAY)
+    assert errors == {}
+    assert parsed["pregnant"] is None and parsed["nursing"] is None
+    assert parsed["med.isotretinoin"]["status"] == ""
+    assert parsed["cond.eczema"]["present"] is None
+    missing = answers.unanswered(parsed)
+    assert {"pregnant", "nursing", "med.isotretinoin", "cond.eczema"} <= set(missing)
+    assert "skin_thin" not in missing and "goals" not in missing
+    explicit, _ = answers.parse(answers.all_no(), born=BORN, today=TODAY)
+    assert answers.unanswered(explicit) == {}
+    assert explicit["pregnant"] is False and explicit["cond.eczema"]["present"] is False
+
+
+def test_desk_form_has_no_preselected_safety_answer(personas, patient):
+    html = client_for(personas.nurse).get(
+        reverse("patients:intake_desk", args=[patient.pk])).content.decode()
+    assert 'name="med.isotretinoin.status" value="no" checked' not in html
+    assert 'name="pregnant" value="no"' in html and 'name="pregnant" value="no" checked' not in html
+
+
+def test_intake_phototype_is_offered_to_the_clinician_to_confirm(personas, patient):
+    """Defect: the phototype reported at intake never reached the record."""
+    _submit(personas, patient, {**answers.all_no(), "phototype": "4"})
+    url = reverse("patients:screening", args=[patient.pk])
+    nurse = client_for(personas.nurse)
+    html = nurse.get(url).content.decode()
+    assert 'id="phototype-confirm"' in html and "Confirm in the record" in html
+    patient.refresh_from_db()
+    assert patient.phototype != 4  # never overwritten by the intake itself
+    nurse.post(url, {"phototype": "4"})
+    patient.refresh_from_db()
+    assert patient.phototype == 4
+    assert 'id="phototype-confirm"' not in nurse.get(url).content.decode()
+    assert AuditEvent.objects.filter(patient_id=patient.pk, action="update",
+                                     object_type="patients.patient").exists()

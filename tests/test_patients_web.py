@@ -123,3 +123,60 @@ def test_dashboard_for_every_role(personas):
         response = client_for(m).get(reverse("web:dashboard"))
         assert response.status_code == 200
         assert personas.clinic.name in response.content.decode()
+
+
+def test_same_name_and_birth_date_is_not_created_silently(personas):
+    """Defect: the same name and birth date created a second patient silently."""
+    client = client_for(personas.front_desk)
+    assert client.post(reverse("web:patient_create"), VALID).status_code == 302
+    first = Patient.objects.get(family_name="Lopes")
+    again = client.post(reverse("web:patient_create"), {
+        **VALID, "given_name": "ANA", "family_name": "Lopès", "phone": "", "email": ""})
+    html = again.content.decode()
+    assert again.status_code == 409 and 'id="duplicates"' in html and 'role="alert"' in html
+    assert reverse("web:patient_detail", args=[first.pk]) in html
+    assert Patient.objects.filter(date_of_birth="1988-03-04").count() == 1
+    # another name but the same phone and birth date is flagged too
+    twin = client.post(reverse("web:patient_create"), {**VALID, "given_name": "Bea",
+                                                        "email": ""})
+    assert twin.status_code == 409
+    # the desk says it is someone else: created, and the check is on record
+    made = client.post(reverse("web:patient_create"), {**VALID, "given_name": "Bea",
+                                                       "email": "", "not_a_duplicate": "1"})
+    assert made.status_code == 302
+    assert Patient.objects.filter(date_of_birth="1988-03-04").count() == 2
+    # different birth date: no warning
+    other = client.post(reverse("web:patient_create"), {**VALID, "date_of_birth": "1990-01-01",
+                                                        "phone": "", "email": ""})
+    assert other.status_code == 302
+
+
+def test_merge_a_duplicate_keeps_the_audit_trail(personas):
+    from puncta.audit.models import AuditEvent
+
+    from .scheduling.conftest import ready_patient
+
+    keep = PatientFactory(clinic=personas.clinic, given_name="Ana", family_name="Lopes")
+    dup = ready_patient(personas, given_name="Ana", family_name="Lopès")
+    client_for(personas.nurse).get(reverse("web:patient_detail", args=[dup.pk]))
+    assert dup.consents.exists() and dup.intakes.exists()
+    admin = client_for(personas.clinic_admin)
+    url = reverse("web:patient_merge", args=[keep.pk])
+    admin.post(url, {"mrn": dup.mrn, "reason": "", "confirm": "1"})
+    assert Patient.objects.get(pk=dup.pk).merged_into is None  # a reason is required
+    assert client_for(personas.nurse).post(
+        url, {"mrn": dup.mrn, "reason": "x", "confirm": "1"}).status_code == 403
+    done = admin.post(url, {"mrn": dup.mrn, "reason": "Same person, created twice",
+                            "confirm": "1"}, follow=True).content.decode()
+    assert "merged into" in done
+    dup.refresh_from_db()
+    assert dup.merged_into_id == keep.pk
+    assert keep.consents.exists() and keep.intakes.exists() and not dup.consents.exists()
+    # the duplicate no longer lists, its page leads to the record kept
+    assert dup.mrn not in admin.get(reverse("web:patient_list")).content.decode()
+    response = admin.get(reverse("web:patient_detail", args=[dup.pk]))
+    assert response.status_code == 302 and response["Location"].endswith(f"/{keep.pk}/")
+    # the trail: the read of the duplicate is still there, found from the record kept
+    assert AuditEvent.objects.filter(patient_id=dup.pk, action="read").exists()
+    log = admin.get(reverse("web:audit_log"), {"patient": keep.pk}).content.decode()
+    assert f"?patient={dup.pk}" in log and "Same person, created twice" in log

@@ -10,6 +10,7 @@ unknown route fails the walk, so nothing new escapes it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -22,6 +23,7 @@ from puncta.accounts.models import ApiToken
 from puncta.api.urls import api
 from puncta.audit.models import Action, AuditEvent
 from puncta.charting import services as charting
+from puncta.outcomes import services as outcome_services
 from puncta.patients.intake import services as intake_services
 from puncta.scheduling.models import PatientMessage
 
@@ -54,6 +56,9 @@ WEB_KWARGS: dict[str, dict[str, str] | None] = {
     "web:dashboard": None, "web:patient_list": None, "web:patient_create": None,
     "web:patient_detail": {"pk": "patient"}, "web:patient_edit": {"pk": "patient"},
     "web:audit_log": None, "web:switch_clinic": None, "web:set_language": None,
+    "web:compliance": None, "web:rebook": None, "web:patient_merge": {"pk": "patient"},
+    "charting:return": {"pk": "chart"}, "charting:copy_last": {"pk": "chart"},
+    "charting:correct_equipment": {"pk": "chart"},
     "devices:device_list": None, "devices:device_create": None,
     "devices:device_detail": {"pk": "device"}, "devices:device_edit": {"pk": "device"},
     "devices:device_log": {"pk": "device"}, "devices:registry": None,
@@ -81,6 +86,16 @@ WEB_KWARGS: dict[str, dict[str, str] | None] = {
     "charting:aftercare": {"pk": "chart"}, "charting:aftercare_pdf": {"pk": "chart"},
     "charting:ae_add": {"pk": "chart"}, "charting:patient_course": {"patient_id": "patient"},
     "charting:ae_report": None, "charting:ae_detail": {"ae_id": "adverse_event"},
+    "outcomes:home": None, "outcomes:report": None, "outcomes:report_csv": None,
+    "outcomes:patient": {"patient_id": "patient"},
+    "outcomes:patient_progress": {"patient_id": "patient"},
+    "outcomes:course": {"plan_id": "plan"}, "outcomes:photo_upload": {"plan_id": "plan"},
+    "outcomes:assess": {"plan_id": "plan"}, "outcomes:compare": {"plan_id": "plan"},
+    "outcomes:link": {"plan_id": "plan"}, "outcomes:schedule": {"plan_id": "plan"},
+    "outcomes:summary": {"plan_id": "plan"},
+    "outcomes:photo": {"pk": "photo", "size": "photo_size"},
+    "outcomes:public": {"token": "outcome_token"},
+    "outcomes:public_baseline": {"token": "outcome_token", "pk": "photo"},
 }
 # Query strings that make a page show rows (a search, a date with appointments).
 WEB_QUERY: dict[str, dict[str, str]] = {
@@ -90,8 +105,8 @@ WEB_QUERY: dict[str, dict[str, str]] = {
 # API path parameter -> world key.
 API_PARAMS = {"patient_id": "patient", "device_id": "device", "lot_id": "lot",
               "plan_id": "plan", "chart_id": "chart", "appointment_id": "appointment",
-              "screening_id": "screening", "consent_id": "consent",
-              "event_id": "adverse_event"}
+              "screening_id": "screening", "course_id": "plan", "photo_id": "photo",
+              "consent_id": "consent", "event_id": "adverse_event"}
 API_QUERY: dict[str, dict[str, str]] = {
     "/api/v1/patients": {"q": "Wilhelmina"},
     "/api/v1/devices/licences/verify": {"licence": "99501"},
@@ -122,8 +137,11 @@ def walk_api_gets() -> list[str]:
 
 @pytest.fixture
 def world(personas, clinic_ready,  # noqa: F811
-          django_capture_on_commit_callbacks) -> dict[str, Any]:
+          django_capture_on_commit_callbacks, settings, tmp_path) -> dict[str, Any]:
     """One of every object, all about one patient with a distinctive name and answers."""
+    settings.STORAGES = {**settings.STORAGES, "photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "photos")}}}
     device = clinic_ready["device"]
     patient = ready_patient(personas, given_name="Wilhelmina", family_name="Walkerley")
     nurse, doctor = actor_of(personas.nurse), actor_of(personas.physician)
@@ -167,7 +185,19 @@ def world(personas, clinic_ready,  # noqa: F811
     screening = intake_services.screening_run(actor=nurse, intake=intake)
     _, link_token = intake_services.intake_link_create(actor=nurse, patient=patient)
     consent = patient.consents.first()
-    return {"patient": patient, "mrn": patient.mrn, "device": device, "lot": lot,
+    # Outcomes: a baseline photograph, follow-ups due, and the patient's follow-up link.
+    from .outcomes.conftest import jpeg
+
+    photo = outcome_services.photo_add(
+        actor=nurse, patient=patient, plan=plan, data=jpeg(), view="front",
+        when=outcome_services.When("baseline"))
+    outcome_services.follow_ups_schedule(  # the 1-month follow-up due within the week
+        actor=doctor, plan=plan, last_session=timezone.localdate() - dt.timedelta(days=28))
+    _, outcome_token = outcome_services.link_create(
+        actor=nurse, patient=patient, plan=plan, purpose="follow_up",
+        when=outcome_services.When("follow_up", months=1))
+    return {"photo": photo, "photo_size": "thumb", "outcome_token": outcome_token,
+            "patient": patient, "mrn": patient.mrn, "device": device, "lot": lot,
             "plan": plan, "appointment": appt, "chart": chart, "adverse_event": ae,
             "screening": screening, "consent": consent, "link_token": link_token,
             "procedure": "microneedling", "member": personas.aesthetician.pk}

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "puncta.plans",
     "puncta.scheduling",
     "puncta.charting",
+    "puncta.outcomes",
     "puncta.api",
     "puncta.fhir",
     "puncta.web",
@@ -279,6 +280,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Clinical photographs: never under MEDIA_URL; read only through the outcomes view that
+# checks the clinic and role and audits the read. Replace this entry (e.g. with an
+# S3-compatible backend from django-storages) to keep them elsewhere.
+STORAGES["photos"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(Path(os.environ.get("PUNCTA_PHOTO_ROOT", DATA_DIR / "photos"))),
+                "base_url": None, "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700},
+}
 # Outside production WhiteNoise serves straight from the apps, so the demo needs no
 # collectstatic step.
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -296,6 +306,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "puncta@localhost")
+# The address patients reach Puncta at, for links sent by background tasks (no request).
+PUNCTA_BASE_URL = os.environ.get("PUNCTA_BASE_URL", "http://127.0.0.1:8000")
 TASKS = {
     "default": {
         # The database backend everywhere: reminders are deferred to a time, and the task

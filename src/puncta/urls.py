@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("puncta.plans.urls")),
     path("", include("puncta.scheduling.urls")),
     path("", include("puncta.charting.urls")),
+    path("", include("puncta.outcomes.urls")),
     path("", include("puncta.web.urls")),
 ]
 

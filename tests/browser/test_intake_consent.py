@@ -35,11 +35,19 @@ def test_intake_review_consent_and_pdf(browser, live_server, page, personas):
     mobile.goto(url)
     expect(mobile.get_by_role("heading", name="Health questionnaire")).to_be_visible()
     mobile.get_by_label("Acne scars").check()
-    mobile.get_by_label(re.compile("History of herpes simplex")).check()
+    herpes = mobile.locator("#q-cond-herpes_simplex_history")
+    herpes.get_by_label("Yes", exact=True).check()
     expect(mobile.locator("#save-status")).to_have_text(re.compile("All answers saved"))
     # A reload keeps what was typed (saved as it goes).
     mobile.reload()
-    expect(mobile.get_by_label(re.compile("History of herpes simplex"))).to_be_checked()
+    expect(herpes.get_by_label("Yes", exact=True)).to_be_checked()
+    # Safety questions start unanswered: skimming to the end does not submit a clean history.
+    mobile.get_by_role("button", name="Submit my answers").click()
+    expect(mobile.locator("[role=alert]").first).to_contain_text("need attention")
+    expect(mobile.locator("#q-pregnant")).to_contain_text("Please answer this question.")
+    for radio in mobile.locator(
+            ".question:not(#q-cond-herpes_simplex_history) input[type=radio][value=no]").all():
+        radio.check()
     mobile.get_by_role("button", name="Submit my answers").click()
     expect(mobile.get_by_role("heading", name="Thank you")).to_be_visible()
     phone.close()

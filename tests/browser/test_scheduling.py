@@ -38,7 +38,7 @@ def test_plan_book_series_supervision_reflow_reminders(page, personas, clinic_re
     page.locator("#depth-cheek").fill("1.5")
     page.locator("#depth-forehead").fill("0.5")
     page.get_by_role("button", name="Check and save the plan").click()
-    expect(page.locator("#plan-verdict")).to_have_text("allow")
+    expect(page.locator("#plan-verdict")).to_have_text("allowed")  # a label, not the code
     expect(page.locator(".zonemap a[data-zone='cheek']")).to_have_class(re.compile("z-ok"))
     page.get_by_role("button", name="Sign out").click()
 
@@ -61,18 +61,27 @@ def test_plan_book_series_supervision_reflow_reminders(page, personas, clinic_re
     page.get_by_role("button", name="Move").click()
     expect(page.get_by_text(re.compile("a physician must perform or supervise"))).to_be_visible()
 
-    # Moving the first session a week later re-flows the second.
+    # Moving the first session three weeks later puts the second outside its window.
     first, second = appts[0], appts[1]
-    new_day = (first.start + dt.timedelta(days=7)).date()
+    new_day = (first.start + dt.timedelta(days=21)).date()
     page.get_by_label("Supervising physician").select_option(str(personas.physician.pk))
     page.get_by_label("Date").fill(new_day.isoformat())
     page.get_by_role("button", name="Move").click()
-    expect(page.get_by_text("Appointment moved; later sessions re-flowed.")).to_be_visible()
+    expect(page.get_by_text("Appointment moved.")).to_be_visible()
+    # The re-flow is a proposal: nothing moves until the desk accepts it.
+    expect(page.locator("#reflow")).to_contain_text("Nothing has moved yet")
+    before = second.start
+    second.refresh_from_db()
+    assert second.start == before
+    page.get_by_role("button", name="Accept the new dates and tell the patient").click()
+    expect(page.locator(".message.success")).to_contain_text("the patient is told")
     first.refresh_from_db()
     second.refresh_from_db()
     assert 42 <= (second.start.date() - first.start.date()).days <= 56
+    assert second.messages.filter(kind="rescheduled").exists()
 
     # Reminders appear in the task log.
     page.get_by_role("link", name="Reminders").click()
-    expect(page.locator("#message-log")).to_contain_text("reminder_48h")
+    expect(page.locator("#message-log")).to_contain_text("Reminder, 2 days before")
+    expect(page.locator("#message-log")).to_contain_text("New date")
     expect(page.locator("#message-log")).to_contain_text("Chloé Gagnon")

@@ -176,3 +176,20 @@ def test_sessions_keep_their_order_even_with_override(personas, plan, frozen_tod
     with pytest.raises(services.BookingRefused) as exc:
         _book(personas.physician, same_day)
     assert "series.order" in [r.code for r in exc.value.refusals]
+
+
+def test_missed_only_at_or_after_the_start(personas, plan, frozen_today, monkeypatch):
+    """Defect: a January appointment could be marked missed in November."""
+    from django.utils import timezone
+
+    proposal = propose_series(plan)
+    appt = services.book(actor_of(personas.front_desk), _request(plan, proposal[0].slot, 1))
+    with pytest.raises(services.BookingRefused) as exc:
+        services.set_status(actor_of(personas.front_desk), appt, Status.MISSED, reason="x")
+    assert exc.value.refusals[0].code == "status.not_yet"
+    appt.refresh_from_db()
+    assert appt.status == "booked"
+    monkeypatch.setattr(timezone, "now", lambda: appt.start)
+    services.set_status(actor_of(personas.front_desk), appt, Status.MISSED, reason="no show")
+    appt.refresh_from_db()
+    assert appt.status == "missed"

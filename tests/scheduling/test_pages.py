@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -78,6 +79,13 @@ def test_ics_exports(personas, plan, frozen_today):
     body = client.get(reverse("scheduling:practitioner_ics",
                               args=[appt.practitioner_id])).content
     assert b"BEGIN:VEVENT" in body
+    # calendar feeds carry initials and the MRN, never the patient's name
+    patient = plan.patient
+    for event in Calendar.from_ical(body).walk("VEVENT"):
+        summary = str(event.get("summary"))
+        assert patient.family_name not in summary and patient.given_name not in summary
+        assert patient.mrn in summary
+        assert f"{patient.given_name[0]}.{patient.family_name[0]}." in summary
 
 
 def test_hours_page_for_admin_only(personas, clinic_ready):
@@ -175,3 +183,16 @@ def test_dashboard_lists_todays_appointments(personas, plan, frozen_today, monke
     client = client_for(personas.front_desk)  # signed in that morning
     html = client.get(reverse("web:dashboard")).content.decode()
     assert plan.patient.full_name in html and "08:30" in html
+
+
+def test_series_booking_keeps_to_the_preferred_time_of_day(personas, plan, frozen_today):
+    client = client_for(personas.front_desk)
+    url = reverse("scheduling:series", args=[plan.pk])
+    html = client.get(url, {"prefer": "afternoon"}).content.decode()
+    assert '<option value="afternoon" selected>' in html
+    client.post(url, {"action": "book_all", "prefer": "afternoon"})
+    appts = list(Appointment.objects.filter(series=plan))
+    assert len(appts) == 5
+    tz = zoneinfo.ZoneInfo("America/Toronto")
+    assert all(12 <= a.start.astimezone(tz).hour < 17 for a in appts), [
+        a.start.astimezone(tz).time() for a in appts]

@@ -50,9 +50,13 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
-        response = self.get_response(request)
+            # override, not activate: the language ends with the request, it never leaks
+            # into whatever the thread does next.
+            with translation.override(user.language):
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Content-Language", user.language)
         return response

@@ -75,6 +75,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "chart.cosign": frozenset({Role.PHYSICIAN}),
     "adverse.record": CLINICAL_ROLES,
     "adverse.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
+    # The compliance page: the clinic administrator, and a physician who is the medical
+    # director (the view also checks the membership's medical-director flag).
+    "compliance.view": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
+    # Merging a duplicate patient record moves a whole history: a physician or the admin.
+    "patient.merge": frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
+    # Outcomes: clinicians take photographs, rate scales and send the patient's link
+    # (follow-up links also go out by the outcome schedule's tasks); photographs are
+    # clinical records, so only clinicians see them; the de-identified clinic report is
+    # also for the clinic administrator.
+    "outcome.view": CLINICAL_ROLES,
+    "outcome.record": CLINICAL_ROLES,
+    "outcome.link": CLINICAL_ROLES,
+    "outcome.report": frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN}),
+    "photo.view": CLINICAL_ROLES,
+    "photo.capture": CLINICAL_ROLES,
 }
 
 

@@ -19,6 +19,7 @@ from .consent import router as consent_router
 from .devices import router as devices_router
 from .errors import StrictParser, document, install
 from .intake import router as intake_router
+from .outcomes import router as outcomes_router
 from .patients import router as patients_router
 from .scheduling import router as scheduling_router
 
@@ -62,5 +63,6 @@ api.add_router("/", intake_router)
 api.add_router("/", consent_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", charting_router)
+api.add_router("/", outcomes_router)
 
 install(api)

@@ -45,6 +45,17 @@ def aftercare_context(chart: Chart, lang: str) -> dict[str, Any]:
             "call": _("Call %(clinic)s right away if you notice increasing pain, swelling or "
                       "redness after 3 days, pus, fever, blisters, a cold sore, or any reaction "
                       "that worries you.") % {"clinic": clinic.name},
+            "contact_heading": _("How to reach us"),
+            "contact": _("%(clinic)s, %(where)s — telephone %(phone)s") % {
+                "clinic": clinic.name,
+                "where": (chart.appointment.location.address or chart.appointment.location.name)
+                if chart.appointment_id else clinic.name,
+                "phone": clinic.phone or "—"},
+            "emergency_heading": _("In an emergency"),
+            "emergency": clinic.emergency_instructions or _(
+                "Call 911 or go to the nearest emergency department if you have trouble "
+                "breathing, swelling of the face, lips or throat, chest pain, or you feel "
+                "faint."),
             "footer": _("Built from the Puncta rules %(v)s by the depth actually used.")
             % {"v": sheet.get("rules_version", "")},
         }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from puncta import rules
-from puncta.plans.forms import parse_depth, zone_rows
+from puncta.plans.forms import delocalize, parse_depth, zone_rows
 
 PATTERNS = [("horizontal", _lazy("Horizontal")), ("vertical", _lazy("Vertical")),
             ("diagonal", _lazy("Diagonal"))]
@@ -118,7 +118,7 @@ def from_post(post: Mapping[str, Any]) -> dict[str, Any]:
         side = post.get(f"side-{code}", "")
         zones.append({
             "zone": code + {"left": "_left", "right": "_right"}.get(side, ""),
-            "depth_mm": depth,
+            "depth_mm": delocalize(depth),
             "passes": post.get(f"passes-{code}", ""),
             "pattern": post.get(f"pattern-{code}", ""),
             "speed": post.get(f"speed-{code}", ""),
@@ -138,8 +138,9 @@ def from_post(post: Mapping[str, Any]) -> dict[str, Any]:
         "cleansing": post.get("cleansing", ""),
         "numbing": {"used": _bool(post.get("numbing_used")),
                     **{k: post.get(f"numbing_{k}", "") for k in (
-                        "product", "concentration", "amount_g", "area_cm2", "applied_at",
-                        "removed_at")},
+                        "product", "concentration", "applied_at", "removed_at")},
+                    **{k: delocalize(post.get(f"numbing_{k}", "")) for k in (
+                        "amount_g", "area_cm2")},
                     "occluded": _bool(post.get("numbing_occluded"))},
         "zones": zones,
         "topicals": post.get("topicals", ""),

@@ -67,6 +67,12 @@ class Chart(models.Model):
     cosigned_at = models.DateTimeField(null=True, blank=True)
     cosign_note = models.TextField(blank=True, max_length=2000)
     aftercare = models.JSONField(null=True, blank=True)  # the sheet as given to the patient
+    # A co-signer may return a signed chart to its author with a note instead of co-signing:
+    # it leaves the co-sign queue until the author answers with an amendment.
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    return_note = models.TextField(blank=True, max_length=2000)
     # The supervising physician's own confirmation (signed in as themselves) that they
     # supervised: required before a supervised dermal chart can be signed.
     supervision_attested_by = models.ForeignKey(

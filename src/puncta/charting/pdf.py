@@ -46,7 +46,13 @@ def aftercare_pdf(sheet: dict[str, Any]) -> bytes:
     y -= LINE / 2
     line(sheet["call_heading"], 12, "Helvetica-Bold")
     line(sheet["call"])
-    y -= LINE
+    y -= LINE / 2
+    for key in ("emergency", "contact"):
+        if sheet.get(key):
+            line(sheet[f"{key}_heading"], 12, "Helvetica-Bold")
+            line(sheet[key])
+            y -= LINE / 2
+    y -= LINE / 2
     line(sheet["footer"], 8)
     pdf.showPage()
     pdf.save()

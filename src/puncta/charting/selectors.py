@@ -37,7 +37,8 @@ def cosign_queue(member: Membership) -> list[dict[str, Any]]:
     """Charts waiting for this physician's co-signature, oldest first, with their age;
     over 72 hours they are flagged."""
     now = timezone.now()
-    qs = (Chart.objects.filter(clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN)
+    qs = (Chart.objects.filter(clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN,
+                               returned_at__isnull=True)
           .select_related("patient", "practitioner__user", "supervisor__user")
           .order_by("signed_at"))
     rows = []
@@ -101,6 +102,40 @@ def clinic_choices(clinic_id: int) -> dict[str, Any]:
         "practitioners": members,
         "physicians": [m for m in members if has_perm(m.role, "procedure.supervise")],
         "devices": list(Device.objects.filter(clinic_id=clinic_id, status="in_service")),
-        "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0)
+        "lots": list(CartridgeLot.objects.filter(clinic_id=clinic_id, quantity_left__gt=0,
+                                                 quarantined_at__isnull=True)
                      .select_related("product").order_by("expiry")[:50]),
     }
+
+
+def previous_signed(chart: Chart) -> Chart | None:
+    """The patient's last signed chart before this one: what "copy from the last session"
+    copies."""
+    return (Chart.objects.filter(clinic_id=chart.clinic_id, patient_id=chart.patient_id,
+                                 on__lte=chart.on)
+            .exclude(pk=chart.pk).exclude(status=ChartStatus.DRAFT)
+            .select_related("device").order_by("-on", "-id").first())
+
+
+def signature_history(chart: Chart) -> list[dict[str, Any]]:
+    """Every signature, co-signature, return and amendment of the chart, oldest first,
+    from the audit log (an amendment that re-opens the co-signature no longer erases the
+    earlier one from the page)."""
+    from puncta.audit.models import AuditEvent
+
+    events = (AuditEvent.objects.filter(object_type="charting.chart", object_id=str(chart.pk))
+              .select_related("actor").order_by("at", "id"))
+    amendments = {a.number: a for a in chart.amendments.select_related("by")}
+    rows: list[dict[str, Any]] = []
+    for e in events:
+        data = e.data or {}
+        kind = ("signed" if data.get("signed") else "cosigned" if data.get("cosigned")
+                else "returned" if data.get("returned") else "resubmitted"
+                if data.get("resubmitted") else "")
+        if kind:
+            rows.append({"kind": kind, "at": e.at, "who": e.actor_label, "note": e.reason,
+                         "sha256": data.get("sha256", "")})
+    for a in amendments.values():
+        rows.append({"kind": "amended", "at": a.at, "who": str(a.by), "note": a.reason,
+                     "sha256": a.sha256, "number": a.number})
+    return sorted(rows, key=lambda r: r["at"])

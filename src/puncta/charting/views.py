@@ -28,8 +28,10 @@ from puncta.scheduling.selectors import appointment_get
 
 from . import forms, selectors, services
 from .aftercare import aftercare_context
+from .corrections import chart_correct_equipment
 from .models import AEKind, AEPhase, AESeverity, AEStatus, Chart, ChartStatus
 from .pdf import aftercare_pdf
+from .returns import chart_resubmit, chart_return
 from .timeline import course as course_timeline
 
 FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "device", "lot",
@@ -41,10 +43,43 @@ FIXED_BLOCKS = ("precheck", "today", "session", "practitioner", "supervisor", "d
 RANK = {"refuse": 3, "review": 2, "note": 1}
 
 
-def _block(findings: list[dict[str, Any]], error: str = "") -> dict[str, Any]:
+def _block(findings: list[dict[str, Any]], error: str = "", *, todo: bool = False
+           ) -> dict[str, Any]:
+    """A block's findings. Until the person has entered something in the block (``todo``),
+    its refusals read as a to-do list, not as red refusals on a chart nobody typed in."""
     worst = max((RANK.get(f["severity"], 0) for f in findings), default=0)
-    return {"findings": findings, "error": error,
-            "state": {3: "refuse", 2: "review", 1: "note", 0: ""}[worst]}
+    state = {3: "refuse", 2: "review", 1: "note", 0: ""}[worst]
+    if todo and not error and state == "refuse":
+        state = "todo"
+    return {"findings": findings, "error": error, "state": state, "todo": state == "todo"}
+
+
+def _untouched(chart: Chart) -> set[str]:
+    """The blocks the person has not entered anything in yet."""
+    content = chart.content or {}
+    empty = forms.empty_content()
+    out: set[str] = set()
+    today = content.get("today") or {}
+    if not any(today.get(k) for k in empty["today"]):
+        out |= {"today", "precheck"}
+    numbing = content.get("numbing") or {}
+    if not any(numbing.get(k) for k in ("product", "concentration", "amount_g", "area_cm2",
+                                        "applied_at", "removed_at")):
+        out |= {ui for ui in FIXED_BLOCKS if ui.startswith("numbing-")}
+    if not content.get("lot_number") and chart.lot_id is None:
+        out.add("lot")
+    if chart.device_id is None:
+        out.add("device")
+    for key, ui in (("cleansing", "cleansing"), ("topicals", "topicals"), ("notes", "notes"),
+                    ("duration_min", "duration")):
+        if not content.get(key):
+            out.add(ui)
+    entered = {forms.base_zone(z["zone"]) for z in content.get("zones", [])
+               if z.get("passes") or z.get("pattern") or z.get("endpoint")}
+    out |= {f"zone-{r['code']}" for r in zone_rows() if r["code"] not in entered}
+    if not entered:
+        out.add("zones")
+    return out
 
 
 def chart_context(chart: Chart, errors: dict[str, str] | None = None) -> dict[str, Any]:
@@ -58,18 +93,24 @@ def chart_context(chart: Chart, errors: dict[str, str] | None = None) -> dict[st
     for ui in list(by_ui):
         if ui not in known:
             by_ui.setdefault("general", []).extend(by_ui.pop(ui))
-    blocks = {ui.replace("-", "_"): _block(by_ui.get(ui, []), errors.get(ui, ""))
+    untouched = _untouched(chart)
+    blocks = {ui.replace("-", "_"): _block(by_ui.get(ui, []), errors.get(ui, ""),
+                                           todo=ui in untouched)
               for ui in FIXED_BLOCKS}
     current = {forms.base_zone(z["zone"]): z for z in chart.content.get("zones", [])}
     rows = []
     for row in zone_rows():
         code = row["code"]
         z = current.get(code)
-        b = _block(by_ui.get(f"zone-{code}", []), errors.get(f"zone-{code}", ""))
+        b = _block(by_ui.get(f"zone-{code}", []), errors.get(f"zone-{code}", ""),
+                   todo=f"zone-{code}" in untouched)
         side = z["zone"][len(code) + 1:] if z else ""
         state = {"refuse": "refuse", "review": "review"}.get(b["state"], "ok" if z else "none")
         rows.append({**row, "z": z or {}, "side": side, "depth": z["depth_mm"] if z else "",
-                     "fb": b, "state": state, "ui": f"zone-{code}"})
+                     "fb": b, "state": state, "ui": f"zone-{code}",
+                     # planned (or already charted) zones come first; the rest wait behind
+                     # "add a zone"
+                     "planned": z is not None or code in errors_zone(errors)})
     fb_list = [(ui, blocks[ui.replace("-", "_")]) for ui in FIXED_BLOCKS]
     fb_list += [(r["ui"], r["fb"]) for r in rows]
     return {"chart": chart, "blocks": blocks, "rows": rows, "fb_list": fb_list,
@@ -80,9 +121,23 @@ def chart_context(chart: Chart, errors: dict[str, str] | None = None) -> dict[st
                 chart.content.get("today", {}).get(k))} for k, _f, label in forms.TODAY_QUESTIONS],
             "medications": forms.medication_choices(),
             "numbing_products": forms.numbing_choices(),
-            "refusals": sum(1 for f in chart.findings if f["severity"] == "refuse"),
+            "planned_rows": [r for r in rows if r["planned"]],
+            "other_rows": [r for r in rows if not r["planned"]],
+            "todos": sum(1 for ui, b in fb_list if b["todo"]),
+            "refusals": sum(1 for f in chart.findings if f["severity"] == "refuse"
+                            and not dict(fb_list).get(_known(f.get("ui", "general"), known),
+                                                      {}).get("todo")),
             "reviews": sum(1 for f in chart.findings if f["severity"] == "review"),
             "input_error_count": len(errors)}
+
+
+def _known(ui: str, known: set[str]) -> str:
+    return ui if ui in known else "general"
+
+
+def errors_zone(errors: dict[str, str]) -> set[str]:
+    """Zones with an input error stay in view (the typed value needs fixing)."""
+    return {k[len("zone-"):] for k in errors if k.startswith("zone-")}
 
 
 def _version(request: ClinicRequest) -> int:
@@ -108,9 +163,13 @@ def home(request: ClinicRequest) -> HttpResponse:
     to_chart = list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic)))
     drafts = selectors.unsigned_drafts(request.clinic.pk)
     queue = selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else []
-    _audit_listed(request, "charts", to_chart, [*drafts, *queue])
+    returned = list(Chart.objects.filter(
+        clinic_id=request.clinic.pk, practitioner=m, status=ChartStatus.PENDING_COSIGN,
+        returned_at__isnull=False).select_related("patient", "returned_by"))
+    _audit_listed(request, "charts", to_chart,
+                  [*drafts, *queue, *({"chart": c} for c in returned)])
     return render(request, "charting/home.html", {
-        "to_chart": to_chart, "drafts": drafts, "queue": queue})
+        "to_chart": to_chart, "drafts": drafts, "queue": queue, "returned": returned})
 
 
 @clinic_view("chart.cosign")
@@ -205,8 +264,54 @@ def chart_view(request: ClinicRequest, pk: int) -> HttpResponse:
     return redirect("charting:chart", pk=chart.pk)
 
 
+def copied_input(chart: Chart, previous: Chart) -> dict[str, Any]:
+    """The chart's current input with the previous session's treatment copied in: zones
+    (depth, passes, pattern, speed, endpoint), cleansing, numbing product and amounts,
+    topicals. Today's questions, times, notes and the lot are never copied: they are this
+    session's facts."""
+    content = chart.content or {}
+    prev = previous.content or {}
+    numbing = {**forms.empty_content()["numbing"], **(content.get("numbing") or {})}
+    for key in ("used", "product", "concentration", "amount_g", "area_cm2", "occluded"):
+        numbing[key] = (prev.get("numbing") or {}).get(key, numbing[key])
+    return {
+        "practitioner_id": chart.practitioner_id, "supervisor_id": chart.supervisor_id,
+        "device_id": chart.device_id or previous.device_id,
+        "lot_number": content.get("lot_number", ""),
+        "today": content.get("today") or {}, "photos_taken": content.get("photos_taken"),
+        "cleansing": prev.get("cleansing") or content.get("cleansing", ""),
+        "numbing": numbing,
+        "zones": [dict(z) for z in prev.get("zones", [])],
+        "topicals": prev.get("topicals") or content.get("topicals", ""),
+        "duration_min": content.get("duration_min"), "notes": content.get("notes", ""),
+    }
+
+
+@clinic_view("chart.edit")
+@require_POST
+def copy_last(request: ClinicRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    previous = selectors.previous_signed(chart)
+    if previous is None or chart.locked:
+        messages.error(request, _("There is no earlier signed session to copy."))
+        return redirect("charting:chart", pk=chart.pk)
+    try:
+        services.chart_save(actor=actor_from_request(request), chart=chart,
+                            expected_version=_version(request),
+                            data=copied_input(chart, previous))
+    except services.StaleChart:
+        messages.error(request, services.StaleChart().message)
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Copied from the session of %(on)s: check each zone "
+                                    "before signing.") % {"on": previous.on.isoformat()})
+    return redirect("charting:chart", pk=chart.pk)
+
+
 def _draft(request: ClinicRequest, chart: Chart) -> HttpResponse:
     ctx = chart_context(chart)
+    ctx["previous_chart"] = selectors.previous_signed(chart)
     ctx.update(selectors.clinic_choices(request.clinic.pk))
     ctx["can_sign"] = chart.practitioner.user_id == request.user.pk
     ctx["ae_form"] = _ae_choices()
@@ -224,8 +329,9 @@ def _locked(request: ClinicRequest, chart: Chart) -> HttpResponse:
     ctx.update({
         "amendments": list(chart.amendments.select_related("by")),
         "events": list(chart.adverse_events.all()),
-        "can_cosign": chart.status == ChartStatus.PENDING_COSIGN and services.can_cosign(
-            actor_from_request(request), chart),
+        "can_cosign": chart.status == ChartStatus.PENDING_COSIGN and chart.returned_at is None
+        and services.can_cosign(actor_from_request(request), chart),
+        "history": selectors.signature_history(chart),
         "needs_note": any(f["severity"] == "review" for f in chart.findings),
         "signed_json": json.dumps(chart.signed_content, indent=1, sort_keys=True,
                                   ensure_ascii=False),
@@ -244,6 +350,21 @@ def attest(request: ClinicRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Supervision attested."))
+    return redirect("charting:chart", pk=chart.pk)
+
+
+@clinic_view("chart.cosign")
+@require_POST
+def return_to_author(request: ClinicRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        chart_return(actor=actor_from_request(request), chart=chart,
+                     note=request.POST.get("note", ""))
+    except services.ChartError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Chart returned to %(who)s with your note.")
+                         % {"who": chart.practitioner.user})
     return redirect("charting:chart", pk=chart.pk)
 
 
@@ -278,6 +399,8 @@ def amend(request: ClinicRequest, pk: int) -> HttpResponse:
         except services.ChartError as exc:
             error, field = exc.message, exc.field
         else:
+            if chart.returned_at is not None:
+                chart_resubmit(actor=actor_from_request(request), chart=chart)
             messages.success(request, _("Amendment recorded; the previous version is kept."))
             return redirect("charting:chart", pk=chart.pk)
     else:
@@ -285,7 +408,30 @@ def amend(request: ClinicRequest, pk: int) -> HttpResponse:
                data={"page": "amend"})
     ctx = chart_context(chart, {})
     ctx.update({"error": error, "error_field": field, "reason": request.POST.get("reason", "")})
+    ctx.update(selectors.clinic_choices(request.clinic.pk))
     return render(request, "charting/amend.html", ctx)
+
+
+@clinic_view("chart.edit")
+@require_POST
+def correct_equipment(request: ClinicRequest, pk: int) -> HttpResponse:
+    chart = selectors.chart_get(request.clinic.pk, pk)
+    try:
+        device_id = int(request.POST.get("device", "") or 0) or None
+    except ValueError:
+        device_id = -1
+    try:
+        chart_correct_equipment(actor=actor_from_request(request), chart=chart,
+                                reason=request.POST.get("reason", ""), device_id=device_id,
+                                lot_number=request.POST.get("lot_number", ""))
+    except services.ChartError as exc:
+        ctx = chart_context(chart, {})
+        ctx.update(selectors.clinic_choices(request.clinic.pk))
+        ctx.update({"equipment_error": exc.message, "error": "", "reason": ""})
+        return render(request, "charting/amend.html", ctx, status=422)
+    messages.success(request, _("Device and lot corrected by amendment; the recall trace "
+                                "follows the corrected lot."))
+    return redirect("charting:chart", pk=chart.pk)
 
 
 def _sheet_lang(request: ClinicRequest, chart: Chart) -> str:

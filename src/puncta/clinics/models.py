@@ -35,6 +35,10 @@ class Clinic(models.Model):
     # Whether a supervising physician must be on site, or may be reachable (by phone).
     supervision_on_site = models.BooleanField(_("supervising physician must be on site"),
                                               default=True)
+    # Printed on the aftercare sheet: whom the patient calls, and what to do in an emergency.
+    phone = models.CharField(_("clinic phone"), max_length=40, blank=True)
+    emergency_instructions = models.TextField(_("emergency instructions"), max_length=1000,
+                                              blank=True)
     next_mrn = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

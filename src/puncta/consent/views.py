@@ -61,12 +61,14 @@ def sign(request: ClinicRequest, pk: int, procedure: str) -> HttpResponse:
                     signer_name=request.POST.get("signer_name", ""),
                     relationship=request.POST.get("relationship", ""))
             else:
-                services.consent_sign(
-                    actor=actor, patient=patient, template=posted,
-                    strokes_json=request.POST.get("strokes", "")[:200_000],
-                    signer_name=request.POST.get("signer_name", ""),
-                    relationship=request.POST.get("relationship", ""),
-                    understood=request.POST.get("understood") == "on")
+                # The patient reads the refusal in the document's language.
+                with translation.override(language):
+                    services.consent_sign(
+                        actor=actor, patient=patient, template=posted,
+                        strokes_json=request.POST.get("strokes", "")[:200_000],
+                        signer_name=request.POST.get("signer_name", ""),
+                        relationship=request.POST.get("relationship", ""),
+                        understood=request.POST.get("understood") == "on")
         except services.ConsentError as exc:
             errors[exc.field] = exc.message
         else:

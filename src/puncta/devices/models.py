@@ -276,6 +276,11 @@ class CartridgeLot(models.Model):
     received_on = models.DateField(_("received on"))
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
+    # A recalled or suspect lot is quarantined: no cartridge is drawn from it until released.
+    quarantined_at = models.DateTimeField(_("quarantined at"), null=True, blank=True)
+    quarantined_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                       null=True, blank=True, related_name="+")
+    quarantine_reason = models.TextField(_("quarantine reason"), blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -297,6 +302,10 @@ class CartridgeLot(models.Model):
     def expired_on(self, on: dt.date) -> bool:
         # A lot is usable through its expiry date and refused from the day after.
         return on > self.expiry
+
+    @property
+    def quarantined(self) -> bool:
+        return self.quarantined_at is not None
 
 
 class LotDraw(models.Model):

@@ -291,6 +291,9 @@ def lot_draw(
     if lot.expired_on(on):
         raise DrawRefused("expired", _("Lot %(lot)s expired on %(date)s.")
                           % {"lot": lot.lot_number, "date": lot.expiry.isoformat()})
+    if CartridgeLot.objects.filter(pk=lot.pk, quarantined_at__isnull=False).exists():
+        raise DrawRefused("quarantined", _("Lot %(lot)s is quarantined: no cartridge may be "
+                                           "drawn from it.") % {"lot": lot.lot_number})
     if not lot.product.fits(device):
         raise DrawRefused("incompatible", _(
             "%(product)s cartridges do not fit %(model)s (they fit: %(models)s).") % {

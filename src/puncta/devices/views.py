@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -26,6 +28,7 @@ from .forms import (
 )
 from .licensing import licence_state
 from .models import DeviceStatus
+from .quarantine import lot_quarantine, lot_release
 from .recall import audit_trace, to_csv, trace_rows
 from .services import (
     DrawRefused,
@@ -194,6 +197,8 @@ def lot_detail(request: ClinicRequest, pk: int) -> HttpResponse:
     lot = selectors.lot_get(clinic_id, pk)
     devices = selectors.devices_of(clinic_id).filter(status=DeviceStatus.IN_SERVICE)
     form = DrawForm(request.POST or None, devices=devices)
+    if request.method == "POST" and request.POST.get("action") in ("quarantine", "release"):
+        return _quarantine(request, lot)
     if request.method == "POST":
         if not has_perm(request.membership.role, "lot.draw"):
             raise PermissionDenied
@@ -215,8 +220,32 @@ def lot_detail(request: ClinicRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("One cartridge drawn from lot %(lot)s.")
                                      % {"lot": lot.lot_number})
                     return redirect("devices:lot_detail", pk=lot.pk)
+    treated: list[dict[str, Any]] = []
+    if lot.quarantined and has_perm(request.membership.role, "lot.trace"):
+        # The patients already treated from a quarantined lot, for the recall letters.
+        draws = list(selectors.lot_trace([lot]))
+        audit_trace(actor_from_request(request), draws, via="web-quarantine")
+        treated = trace_rows(draws)
     return render(request, "devices/lot_detail.html",
-                  {"lot": lot, "form": form, "today": clock.today(request.clinic)})
+                  {"lot": lot, "form": form, "today": clock.today(request.clinic),
+                   "treated": treated})
+
+
+def _quarantine(request: ClinicRequest, lot: Any) -> HttpResponse:
+    if not has_perm(request.membership.role, "lot.receive"):
+        raise PermissionDenied
+    action = lot_quarantine if request.POST.get("action") == "quarantine" else lot_release
+    try:
+        action(actor=actor_from_request(request), lot=lot,
+               reason=request.POST.get("reason", ""))
+    except DrawRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Lot %(lot)s quarantined: no cartridge can be drawn from "
+                                    "it.") % {"lot": lot.lot_number}
+                         if action is lot_quarantine else
+                         _("Lot %(lot)s released.") % {"lot": lot.lot_number})
+    return redirect("devices:lot_detail", pk=lot.pk)
 
 
 @clinic_view("lot.trace")

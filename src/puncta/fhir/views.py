@@ -13,11 +13,12 @@ from urllib.parse import urlencode
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from puncta.accounts.http import ClinicRequest
 from puncta.accounts.roles import has_perm
 from puncta.api.auth import TokenAuth
 from puncta.audit.models import Action
@@ -42,7 +43,7 @@ def fhir_json(body: Any, status: int = 200, content_type: str = FHIR_JSON) -> Ht
                         status=status, content_type=f"{content_type}; charset=utf-8")
 
 
-def _authenticate(request: HttpRequest) -> None:
+def _authenticate(request: ClinicRequest) -> None:
     scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise FhirError(401, "Send an API token: Authorization: Bearer <token>.")
@@ -56,7 +57,7 @@ def endpoint(methods: tuple[str, ...] = ("GET",), *, auth: bool = True) -> Calla
     def wrap(view: View) -> View:
         @csrf_exempt
         @functools.wraps(view)
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def inner(request: ClinicRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 if _wants_xml(request):
                     raise FhirError(406, "This server speaks FHIR JSON only "
@@ -81,7 +82,7 @@ def endpoint(methods: tuple[str, ...] = ("GET",), *, auth: bool = True) -> Calla
 XML = ("xml", "text/xml", "application/xml", "application/fhir+xml")
 
 
-def _wants_xml(request: HttpRequest) -> bool:
+def _wants_xml(request: ClinicRequest) -> bool:
     """Asked for XML only (``_format`` or an Accept without any JSON or wildcard)."""
     if request.GET.get("_format", "") in XML:
         return True
@@ -89,15 +90,15 @@ def _wants_xml(request: HttpRequest) -> bool:
     return bool(accept) and "xml" in accept and "json" not in accept and "*/*" not in accept
 
 
-def _ctx(request: HttpRequest) -> Ctx:
+def _ctx(request: ClinicRequest) -> Ctx:
     return Ctx(origin=f"{request.scheme}://{request.get_host()}")
 
 
-def _base(request: HttpRequest) -> str:
+def _base(request: ClinicRequest) -> str:
     return request.build_absolute_uri(reverse("fhir:root"))
 
 
-def _require(request: HttpRequest, perm: str, what: str) -> None:
+def _require(request: ClinicRequest, perm: str, what: str) -> None:
     if not has_perm(request.membership.role, perm):
         raise FhirError(403, f"Your role in this clinic may not read {what}.")
 
@@ -105,12 +106,12 @@ def _require(request: HttpRequest, perm: str, what: str) -> None:
 # --- metadata, read, search ----------------------------------------------------------------
 
 @endpoint(auth=False)
-def metadata(request: HttpRequest) -> HttpResponse:
+def metadata(request: ClinicRequest) -> HttpResponse:
     return fhir_json(capability_statement(_base(request), timezone.now().date().isoformat()))
 
 
 @endpoint()
-def read(request: HttpRequest, rtype: str, rid: str) -> HttpResponse:
+def read(request: ClinicRequest, rtype: str, rid: str) -> HttpResponse:
     spec = search.spec_for(rtype)
     _require(request, spec.perm, rtype)
     resource = search.read(spec, request.clinic, rid, _ctx(request),
@@ -135,7 +136,7 @@ def _link(base: str, rtype: str, params: QueryDict, cursor: str | None) -> str:
 
 
 @endpoint()
-def search_type(request: HttpRequest, rtype: str) -> HttpResponse:
+def search_type(request: ClinicRequest, rtype: str) -> HttpResponse:
     spec = search.spec_for(rtype)
     _require(request, spec.perm, rtype)
     params = request.GET
@@ -161,7 +162,7 @@ def search_type(request: HttpRequest, rtype: str) -> HttpResponse:
 
 
 @endpoint()
-def everything(request: HttpRequest, rid: str) -> HttpResponse:
+def everything(request: ClinicRequest, rid: str) -> HttpResponse:
     _require(request, SPECS["Patient"].perm, "Patient")
     allowed = [t for t, s in SPECS.items() if has_perm(request.membership.role, s.perm)]
     resources, left_out = search.everything(request.clinic, rid, _ctx(request),
@@ -178,7 +179,7 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
 
 
 @endpoint(("GET", "POST", "PUT", "DELETE", "PATCH"), auth=False)
-def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+def unknown(request: ClinicRequest, rest: str = "") -> HttpResponse:
     raise FhirError(404, f"Nothing here: /fhir/{rest}. See /fhir/metadata.",
                     code="not-supported")
 
@@ -192,7 +193,7 @@ def _since(raw: str | None, clinic: Any) -> dt.datetime | None:
     return start
 
 
-def _kick_off(request: HttpRequest, level: str) -> HttpResponse:
+def _kick_off(request: ClinicRequest, level: str) -> HttpResponse:
     if "respond-async" not in request.META.get("HTTP_PREFER", ""):
         raise FhirError(400, "Bulk export runs asynchronously: send Prefer: respond-async.")
     params = request.GET if request.method == "GET" else (
@@ -217,24 +218,24 @@ def _kick_off(request: HttpRequest, level: str) -> HttpResponse:
 
 
 @endpoint(("GET", "POST"))
-def export_system(request: HttpRequest) -> HttpResponse:
+def export_system(request: ClinicRequest) -> HttpResponse:
     return _kick_off(request, "system")
 
 
 @endpoint(("GET", "POST"))
-def export_patients(request: HttpRequest) -> HttpResponse:
+def export_patients(request: ClinicRequest) -> HttpResponse:
     return _kick_off(request, "patient")
 
 
 @endpoint(("GET", "POST"))
-def export_group(request: HttpRequest, group_id: str) -> HttpResponse:
+def export_group(request: ClinicRequest, group_id: str) -> HttpResponse:
     if group_id != str(request.clinic.pk):
         raise FhirError(404, f"Group/{group_id} is not known here (the group is your clinic, "
                              f"Group/{request.clinic.pk}).")
     return _kick_off(request, "group")
 
 
-def _job(request: HttpRequest, job_id: Any) -> ExportJob:
+def _job(request: ClinicRequest, job_id: Any) -> ExportJob:
     job = ExportJob.objects.filter(pk=job_id, clinic=request.clinic).first()
     if job is None or job.status == ExportStatus.CANCELLED:
         raise FhirError(404, "No such export (finished and deleted, cancelled, or another "
@@ -243,7 +244,7 @@ def _job(request: HttpRequest, job_id: Any) -> ExportJob:
 
 
 @endpoint(("GET", "DELETE"))
-def export_status(request: HttpRequest, job_id: Any) -> HttpResponse:
+def export_status(request: ClinicRequest, job_id: Any) -> HttpResponse:
     job = _job(request, job_id)
     if request.method == "DELETE":
         ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.CANCELLED,
@@ -272,7 +273,7 @@ def export_status(request: HttpRequest, job_id: Any) -> HttpResponse:
 
 
 @endpoint()
-def export_file(request: HttpRequest, job_id: Any, name: str) -> HttpResponse:
+def export_file(request: ClinicRequest, job_id: Any, name: str) -> HttpResponse:
     job = _job(request, job_id)
     item = next((o for o in job.output if o["name"] == name), None)
     if job.status != ExportStatus.DONE or item is None:

@@ -102,6 +102,9 @@ class Patient(models.Model):
     phone_digits = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
 
     version = models.PositiveIntegerField(default=1, editable=False)
+    # A duplicate record merged into another: kept (its audit trail names it), never listed.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_records", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

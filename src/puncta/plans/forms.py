@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -54,7 +55,8 @@ class PlanForm(forms.Form):
     indication = forms.ChoiceField(label=_lazy("Indication"))
     severity = forms.ChoiceField(label=_lazy("Severity"), choices=Severity.choices)
     start = forms.DateField(label=_lazy("First session from"),
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            # type=date inputs take ISO dates whatever the page's language
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     device_type = forms.ChoiceField(label=_lazy("Device type"), choices=DeviceType.choices)
     numbing_minutes = forms.IntegerField(label=_lazy("Numbing dwell (minutes)"), initial=30,
                                          min_value=15, max_value=60)
@@ -77,7 +79,7 @@ class PlanForm(forms.Form):
         data = super().clean() or {}
         for row in zone_rows():
             code = row["code"]
-            depth, error = parse_depth(self.data.get(f"depth-{code}", ""))
+            depth, error = parse_depth(delocalize(self.data.get(f"depth-{code}", "")))
             side = self.data.get(f"side-{code}", "")
             if error:
                 self.zone_errors[code] = error
@@ -99,3 +101,18 @@ class PlanForm(forms.Form):
         if not self.zones and not self.errors:
             raise forms.ValidationError(_("Choose at least one zone and its depth."))
         return data
+
+
+_FR_DECIMAL = re.compile(r"^\s*\d+,\d+\s*$")
+
+
+def delocalize(raw: Any) -> str:
+    """A number typed on a French page: ``0,50`` is the decimal comma, read as ``0.50``.
+
+    Only web forms call this, in the page's language: an English page (and the API, which
+    speaks JSON) still refuse a comma rather than guess it.
+    """
+    text = "" if raw is None else str(raw)
+    if (get_language() or "en").startswith("fr") and _FR_DECIMAL.match(text):
+        return text.replace(",", ".").strip()
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 # Shapes in a 300 x 460 box: a front view of the face and neck, then body zones as tiles.
 SHAPES: dict[str, list[str]] = {
@@ -37,8 +38,11 @@ TILE_LABELS = {"abdomen": (34, 438), "back": (92, 438), "arm": (150, 438),
 
 
 def render(rows: list[dict[str, object]]) -> SafeString:
-    parts = ['<svg class="zonemap" viewBox="0 0 300 450" role="img" '
-             'xmlns="http://www.w3.org/2000/svg"><title>Zones</title>',
+    # A group of links, not an image: each zone is a link to its row (axe: an img role
+    # must not hold interactive content).
+    name = escape(_("Zone map"))
+    parts = [f'<svg class="zonemap" viewBox="0 0 300 450" role="group" aria-label="{name}" '
+             'xmlns="http://www.w3.org/2000/svg">',
              '<path class="outline" d="M150 40 C80 40 70 120 76 190 C82 250 120 284 150 284 '
              'C180 284 218 250 224 190 C230 120 220 40 150 40 Z"/>']
     for row in rows:
@@ -50,8 +54,8 @@ def render(rows: list[dict[str, object]]) -> SafeString:
         shapes = "".join(SHAPES.get(code, []))
         if not shapes:
             continue
-        parts.append(f'<a href="#zone-{code}" class="zone z-{state}" data-zone="{code}">'
-                     f"<title>{title}</title>{shapes}</a>")
+        parts.append(f'<a href="#zone-{code}" class="zone z-{state}" data-zone="{code}" '
+                     f'aria-label="{title}"><title>{title}</title>{shapes}</a>')
         if code in TILE_LABELS:
             x, y = TILE_LABELS[code]
             parts.append(f'<text x="{x}" y="{y}" text-anchor="middle">{label}</text>')

@@ -23,7 +23,10 @@ def calendar_of(appts: Iterable[Appointment], name: str) -> bytes:
         ev.add("dtstart", a.start)
         ev.add("dtend", a.end)
         number = f" {a.session_number}" if a.session_number else ""
-        ev.add("summary", f"Microneedling{number} — {a.patient.full_name}")
+        # A calendar feed leaves the clinic (phones, shared calendars): initials and the MRN
+        # only, never the patient's name.
+        ev.add("summary", f"Microneedling{number} — {patient_initials(a.patient)} "
+                          f"({a.patient.mrn})")
         ev.add("location", f"{a.location.name}, {a.room.name}")
         ev.add("description", f"Practitioner: {a.practitioner.user}"
                + (f"; supervising physician: {a.supervisor.user}" if a.supervisor else ""))
@@ -31,3 +34,9 @@ def calendar_of(appts: Iterable[Appointment], name: str) -> bytes:
                if a.status == "cancelled" else "CONFIRMED")
         cal.add_component(ev)
     return cal.to_ical()
+
+
+def patient_initials(patient: object) -> str:
+    parts = [str(getattr(patient, "given_name", "") or ""),
+             str(getattr(patient, "family_name", "") or "")]
+    return "".join(f"{p[0].upper()}." for p in parts if p)

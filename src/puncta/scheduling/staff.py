@@ -103,3 +103,15 @@ def clinic_supervision_set(*, actor: Actor, clinic: Clinic, on_site: bool) -> Cl
         clinic.save(update_fields=["supervision_on_site"])
         record(actor, Action.UPDATE, clinic, data={"supervision_on_site": on_site})
     return clinic
+
+
+def clinic_contact_set(*, actor: Actor, clinic: Clinic, phone: str,
+                       emergency_instructions: str) -> Clinic:
+    """The telephone and emergency instructions printed on every aftercare sheet."""
+    with transaction.atomic():
+        clinic.phone = phone.strip()[:40]
+        clinic.emergency_instructions = emergency_instructions.strip()[:1000]
+        clinic.save(update_fields=["phone", "emergency_instructions"])
+        record(actor, Action.UPDATE, clinic,
+               data={"phone": clinic.phone, "emergency_instructions": True})
+    return clinic

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from puncta.accounts.access import clinic_view
 from puncta.accounts.http import ClinicRequest
 from puncta.accounts.models import Membership
-from puncta.accounts.roles import roles_with
+from puncta.accounts.roles import has_perm, roles_with
 from puncta.audit.models import Action
 from puncta.audit.services import Entry, actor_from_request, record, record_many
 from puncta.clinics import clock
@@ -29,7 +29,10 @@ from puncta.plans.selectors import plan_get
 
 from . import ics, selectors, services, staff
 from .models import Status, TimeOff, WorkingHours
-from .series import SlotFinder, propose_series
+from .preferred import CHOICES as PREFER_CHOICES
+from .preferred import PreferredSlotFinder, time_of_day
+from .reflow import reflow_accept, reflow_preview
+from .series import propose_series
 
 
 def _int(value: Any) -> int | None:
@@ -69,17 +72,27 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     practitioner = _member(request, params.get("practitioner"))
     location = _location(request, params.get("location"))
+    prefer = time_of_day(params.get("prefer"))
     actor = actor_from_request(request)
+
+    def finder() -> PreferredSlotFinder:
+        return PreferredSlotFinder(plan, practitioner=practitioner, location=location,
+                                   prefer=prefer)
+
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action == "book_all":
+            if action == "accept_reflow":
+                moved = reflow_accept(actor=actor, plan=plan)
+                messages.success(request, _("%(n)s later sessions moved; the patient is told "
+                                            "of each new date.") % {"n": len(moved)})
+            elif action == "book_all":
                 booked = services.series_book(actor=actor, plan=plan,
                                               practitioner=practitioner, location=location)
                 messages.success(request, _("%(n)s sessions booked.") % {"n": len(booked)})
             elif action == "book_one":
                 number = _int(request.POST.get("number"))
-                proposal = propose_series(plan, practitioner=practitioner, location=location)
+                proposal = propose_series(plan, finder=finder())
                 item = next((p for p in proposal if p.number == number and p.slot), None)
                 if item is None:
                     messages.error(request, _("That session has no free slot to book."))
@@ -95,13 +108,13 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
                 if day is None or not day_in_range(day):
                     messages.error(request, _("Enter the day as year-month-day."))
                 else:
-                    finder = SlotFinder(plan, practitioner=practitioner, location=location)
-                    slot = finder.find(day)
+                    day_finder = finder()
+                    slot = day_finder.find(day)
                     if slot is None:
                         messages.error(request, _("No free slot with an allowed practitioner, "
                                                   "a room and a device on %(d)s.")
                                        % {"d": day.isoformat()})
-                        for reason in sorted(finder.reasons):
+                        for reason in sorted(day_finder.reasons):
                             messages.error(request, reason)
                     else:
                         services.appointment_book(actor=actor, request=services.Request(
@@ -113,21 +126,23 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
                                          % {"n": number, "d": day.isoformat()})
         except services.BookingRefused as exc:
             _refused(request, exc)
-        query = "&".join(f"{k}={v}" for k, v in (("practitioner", practitioner and
-                                                   practitioner.pk), ("location", location and
-                                                                      location.pk)) if v)
+        query = "&".join(f"{k}={v}" for k, v in (
+            ("practitioner", practitioner and practitioner.pk),
+            ("location", location and location.pk), ("prefer", prefer)) if v)
         return redirect(f"{request.path}?{query}" if query else request.path)
-    finder = SlotFinder(plan, practitioner=practitioner, location=location)
-    proposal = propose_series(plan, finder=finder)
+    search = finder()
+    proposal = propose_series(plan, finder=search)
+    reflow = reflow_preview(plan)
     record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
     return render(request, "scheduling/series.html", {
         "plan": plan, "patient": plan.patient, "proposal": proposal,
         "timeline": selectors.timeline(proposal),
         # the finder already read the clinicians and the locations with rooms
-        "practitioners": sorted(finder.all_members,
+        "practitioners": sorted(search.all_members,
                                 key=lambda m: (m.user.last_name, m.user.first_name)),
-        "locations": sorted({r.location for rs in finder.rooms.values() for r in rs},
+        "locations": sorted({r.location for rs in search.rooms.values() for r in rs},
                             key=lambda loc: loc.name),
+        "prefer": prefer, "times_of_day": PREFER_CHOICES, "reflow": reflow,
         "chosen": practitioner,
         "chosen_location": location,
     })
@@ -165,49 +180,74 @@ def calendar_view(request: ClinicRequest) -> HttpResponse:
     })
 
 
+DESTRUCTIVE = (Status.MISSED, Status.CANCELLED)
+
+
+def _appointment_post(request: ClinicRequest, appt: Any, actor: Any) -> HttpResponse:
+    if not has_perm(request.membership.role, "appointment.book"):
+        raise Http404("Not allowed")
+    action = request.POST.get("action")
+    here = redirect("scheduling:appointment", appointment_id=appt.pk)
+    try:
+        if action == "move":
+            tz = zoneinfo.ZoneInfo(appt.location.time_zone)
+            try:
+                day = dt.date.fromisoformat(request.POST.get("date", ""))
+                at = dt.time.fromisoformat(request.POST.get("time", ""))
+            except ValueError:
+                messages.error(request, _("Enter a date (year-month-day) and a time."))
+                return here
+            if not day_in_range(day):  # year 1 or 9999: a typing slip, not a date
+                messages.error(request, _("Enter a date (year-month-day) and a time."))
+                return here
+            start = dt.datetime.combine(day, at, tzinfo=tz)
+            room = Room.objects.filter(pk=_int(request.POST.get("room")) or 0,
+                                       location__clinic=request.clinic).first()
+            device = Device.objects.filter(pk=_int(request.POST.get("device")) or 0,
+                                           clinic=request.clinic).first()
+            supervisor = _member(request, request.POST.get("supervisor"))
+            services.move(actor, appt, start=start,
+                          practitioner=_member(request, request.POST.get("practitioner")),
+                          room=room, device=device, supervisor=supervisor,
+                          without_supervisor=request.POST.get("supervisor") == "",
+                          override_reason=request.POST.get("override_reason", ""),
+                          reflow_after=False)
+            messages.success(request, _("Appointment moved."))
+        elif action == Status.COMPLETED:
+            services.set_status(actor, appt, action, reason=request.POST.get("reason", ""),
+                                reflow_after=False)
+            messages.success(request, _("Appointment marked completed."))
+        elif action in DESTRUCTIVE:
+            # Destructive: only from the confirmation panel, and always with a reason.
+            reason = request.POST.get("reason", "").strip()[:500]
+            if request.POST.get("confirm") != "1" or not reason:
+                messages.error(request, _("Give a reason, then confirm."))
+                return redirect(f"{request.path}?confirm={action}")
+            services.set_status(actor, appt, action, reason=reason, reflow_after=False)
+            messages.success(request, _("Appointment marked missed.") if action == Status.MISSED
+                             else _("Appointment cancelled."))
+        elif action == "accept_reflow" and appt.plan is not None:
+            moved = reflow_accept(actor=actor, plan=appt.plan)
+            messages.success(request, _("%(n)s later sessions moved; the patient is told of "
+                                        "each new date.") % {"n": len(moved)})
+    except services.BookingRefused as exc:
+        _refused(request, exc)
+    return here
+
+
 @clinic_view("appointment.view")
 @require_http_methods(["GET", "POST"])
 def appointment_view(request: ClinicRequest, appointment_id: int) -> HttpResponse:
     appt = selectors.appointment_get(request.clinic.pk, appointment_id)
     actor = actor_from_request(request)
     if request.method == "POST":
-        from puncta.accounts.roles import has_perm
-
-        if not has_perm(request.membership.role, "appointment.book"):
-            raise Http404("Not allowed")
-        action = request.POST.get("action")
-        try:
-            if action == "move":
-                tz = zoneinfo.ZoneInfo(appt.location.time_zone)
-                try:
-                    day = dt.date.fromisoformat(request.POST.get("date", ""))
-                    at = dt.time.fromisoformat(request.POST.get("time", ""))
-                except ValueError:
-                    day = None
-                if day is None or not day_in_range(day):
-                    messages.error(request, _("Enter a date (year-month-day) and a time."))
-                    return redirect("scheduling:appointment", appointment_id=appt.pk)
-                start = dt.datetime.combine(day, at, tzinfo=tz)
-                room = Room.objects.filter(pk=_int(request.POST.get("room")) or 0,
-                                           location__clinic=request.clinic).first()
-                device = Device.objects.filter(pk=_int(request.POST.get("device")) or 0,
-                                               clinic=request.clinic).first()
-                supervisor = _member(request, request.POST.get("supervisor"))
-                services.appointment_move(actor=actor, appointment=appt, start=start,
-                              practitioner=_member(request, request.POST.get("practitioner")),
-                              room=room, device=device, supervisor=supervisor,
-                              without_supervisor=request.POST.get("supervisor") == "",
-                              override_reason=request.POST.get("override_reason", ""))
-                messages.success(request, _("Appointment moved; later sessions re-flowed."))
-            elif action in (Status.COMPLETED, Status.MISSED, Status.CANCELLED):
-                services.appointment_status_set(actor=actor, appointment=appt, status=action,
-                                    reason=request.POST.get("reason", ""))
-                messages.success(request, _("Appointment updated."))
-        except services.BookingRefused as exc:
-            _refused(request, exc)
-        return redirect("scheduling:appointment", appointment_id=appt.pk)
+        return _appointment_post(request, appt, actor)
     record(actor, Action.READ, appt, patient_id=appt.patient_id)
     tz = zoneinfo.ZoneInfo(appt.location.time_zone)
+    confirm = request.GET.get("confirm", "")
+    started = clock.now() >= appt.start
+    if confirm not in DESTRUCTIVE or (confirm == Status.MISSED and not started):
+        confirm = ""
     return render(request, "scheduling/appointment.html", {
         "appt": appt, "patient": appt.patient,
         "local_start": appt.start.astimezone(tz), "local_treat": appt.treat_start.astimezone(tz),
@@ -217,6 +257,10 @@ def appointment_view(request: ClinicRequest, appointment_id: int) -> HttpRespons
         "devices": Device.objects.filter(clinic=request.clinic, status="in_service"),
         "times": [dt.time(h, m) for h in range(7, 21) for m in (0, 15, 30, 45)],
         "messages_log": appt.messages.all()[:50],
+        "started": started, "confirm": confirm,
+        # which later sessions need new dates (one query); the dates themselves are
+        # proposed on the series page, where the slot search runs once for the course
+        "proposal": reflow_preview(appt.plan, find_slots=False) if appt.plan else [],
         "supervisor_roles": roles_with("procedure.supervise"),
         # Consent withdrawn or screening lapsed since booking: shown before the day comes.
         "gate": treatment_gate(appt.patient, clock.local_date(appt.location, appt.start))
@@ -266,6 +310,12 @@ def hours_view(request: ClinicRequest) -> HttpResponse:
                     last_day=_day(request.POST.get("end")),
                     reason=request.POST.get("reason", ""))
                 messages.success(request, _("Time off added."))
+            elif request.POST.get("form") == "contact":
+                staff.clinic_contact_set(
+                    actor=actor, clinic=request.clinic, phone=request.POST.get("phone", ""),
+                    emergency_instructions=request.POST.get("emergency_instructions", ""))
+                messages.success(request, _("Clinic contact saved: it is printed on every "
+                                            "aftercare sheet."))
             elif request.POST.get("form") == "supervision":
                 staff.clinic_supervision_set(actor=actor, clinic=request.clinic,
                                              on_site=request.POST.get("on_site") == "on")

@@ -72,8 +72,19 @@ class PatientForm(forms.ModelForm):
 
 
 class AuditFilterForm(forms.Form):
-    patient = forms.IntegerField(label=_("Patient id"), required=False, min_value=1)
-    user = forms.IntegerField(label=_("User id"), required=False, min_value=1)
+    who = forms.CharField(label=_("Patient (name or MRN)"), required=False, max_length=100)
+    actor = forms.CharField(label=_("User (name or username)"), required=False,
+                            max_length=100)
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"},
+                                                       format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"},
+                                                     format="%Y-%m-%d"))
+    patient = forms.IntegerField(label=_("Patient id"), required=False, min_value=1,
+                                 widget=forms.HiddenInput)
+    user = forms.IntegerField(label=_("User id"), required=False, min_value=1,
+                              widget=forms.HiddenInput)
     action = forms.ChoiceField(label=_("Action"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

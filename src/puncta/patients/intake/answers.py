@@ -2,9 +2,13 @@
 
 Answers are a dict keyed by question id:
   concerns: [codes]            goals / other_history: str
-  phototype: 1..6 | None       skin_thin / pregnant / ...: bool
-  cond.<code>: {"present": bool, "zone": str}
-  med.<code>: {"status": "no" | "current" | "past", "last_dose": "YYYY-MM-DD" | ""}
+  phototype: 1..6 | None       skin_thin / pregnant / ...: bool (safety: None = unanswered)
+  cond.<code>: {"present": bool | None, "zone": str}
+  med.<code>: {"status": "" | "no" | "current" | "past", "last_dose": "YYYY-MM-DD" | ""}
+
+A safety question (one the rules read: pregnancy, conditions, medications) starts
+unanswered: a patient who skims must not submit a clean history by default. ``None`` (or
+status ``""``) means "not answered yet"; submitting from the web form needs an answer.
   proc.<code>: {"zones": [zone codes], "on": "YYYY-MM-DD" | ""}
 """
 
@@ -21,6 +25,13 @@ from puncta import facts, rules
 from .definition import Question, question_codes, questions, zones
 
 MAX_TEXT = 2000
+YES = {"1", "on", "true", "yes"}
+NO = {"0", "off", "false", "no"}
+
+
+def _tristate(raw: object) -> bool | None:
+    value = str(raw).strip().lower()
+    return True if value in YES else False if value in NO else None
 
 
 def _date(raw: str, born: dt.date, today: dt.date) -> tuple[str, str | None]:
@@ -80,21 +91,23 @@ def parse(data: Mapping[str, Any], *, born: dt.date, today: dt.date,
         elif q.kind == "bool":
             if only_present and key not in data and f"{key}.sent" not in data:
                 continue
-            answers[key] = str(data.get(key, "")).lower() in {"1", "on", "true", "yes"}
+            if q.rules_code:
+                answers[key] = _tristate(data.get(key, ""))
+            else:
+                answers[key] = str(data.get(key, "")).lower() in YES
         elif q.kind == "condition":
             zone = str(data.get(f"{key}.zone", "")).strip()
             if zone and zone not in zone_codes:
                 errors[key] = _("Choose an area from the list.")
                 zone = ""
             answers[key] = {
-                "present": str(data.get(f"{key}.present", "")).lower() in {"1", "on", "true",
-                                                                           "yes"},
+                "present": _tristate(data.get(f"{key}.present", "")),
                 "zone": zone,
             }
         elif q.kind == "medication":
-            status = str(data.get(f"{key}.status", "no"))
+            status = str(data.get(f"{key}.status", ""))
             if status not in {"no", "current", "past"}:
-                status = "no"
+                status = ""
             last, err = _date(str(data.get(f"{key}.last_dose", "")), born, today)
             if err:
                 errors[key] = err
@@ -117,3 +130,42 @@ def to_rules_patient(
     question each rules field came from."""
     return facts.patient(birth_date=birth_date, phototype=phototype, answers=answers, on=on,
                          question_codes=question_codes())
+
+
+def safety_question(q: Question) -> bool:
+    """A question the rules read about the patient's safety: it needs an explicit answer."""
+    return bool(q.rules_code) and q.kind in ("bool", "condition", "medication")
+
+
+def unanswered(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Safety questions without an explicit answer, with the message shown beside each."""
+    errors: dict[str, str] = {}
+    for q in questions().values():
+        if not safety_question(q):
+            continue
+        a = answers.get(q.link_id)
+        if q.kind == "bool":
+            missing = a is None
+        elif q.kind == "condition":
+            missing = not isinstance(a, dict) or a.get("present") is None
+        else:
+            missing = not isinstance(a, dict) or not a.get("status")
+        if missing:
+            errors[q.link_id] = _("Please answer this question.")
+    return errors
+
+
+def all_no() -> dict[str, str]:
+    """Form data answering "no" to every safety question (for demos and tests)."""
+    data: dict[str, str] = {}
+    for q in questions().values():
+        if not safety_question(q):
+            continue
+        if q.kind == "bool":
+            data[q.link_id] = "no"
+            data[f"{q.link_id}.sent"] = "1"
+        elif q.kind == "condition":
+            data[f"{q.link_id}.present"] = "no"
+        else:
+            data[f"{q.link_id}.status"] = "no"
+    return data

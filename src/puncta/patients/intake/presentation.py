@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from .answers import safety_question
 from .definition import sections, zones
 
 
@@ -26,6 +29,7 @@ def form_sections(answers: dict[str, Any], errors: dict[str, str], lang: str,
                 "kind": q.kind,
                 "label": q.fr if fr else q.en,
                 "area": q.area,
+                "safety": safety_question(q),
                 "choices": [(v, f if fr else en) for v, en, f in q.choices],
                 "value": answers.get(q.link_id),
                 "error": errors.get(q.link_id, ""),
@@ -54,11 +58,14 @@ def answer_summary(answers: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             elif q.kind == "phototype" and a:
                 text = str(a)
             elif q.kind == "bool" and a:
-                text = "✓"
+                text = _("Yes")
             elif q.kind == "condition" and isinstance(a, dict) and a.get("present"):
-                text = "✓" + (f" — {zone_names.get(a['zone'], a['zone'])}" if a.get("zone") else "")
+                where = zone_names.get(a["zone"], a["zone"]) if a.get("zone") else ""
+                text = _("Yes") + (f" — {where}" if where else "")
             elif q.kind == "medication" and isinstance(a, dict) and a.get("status") != "no":
-                text = a.get("status", "") + (f" — {a['last_dose']}" if a.get("last_dose") else "")
+                status = {"current": _("Taking it now"), "past": _("Stopped")}.get(
+                    a.get("status", ""), "")
+                text = status + (f" — {a['last_dose']}" if status and a.get("last_dose") else "")
             elif q.kind == "procedure" and isinstance(a, dict) and (a.get("zones") or a.get("on")):
                 text = ", ".join(zone_names.get(z, z) for z in a.get("zones", []))
                 text += f" — {a['on']}" if a.get("on") else ""

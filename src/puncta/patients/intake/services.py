@@ -193,11 +193,11 @@ def _as_form(answers: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict):
             for sub, v in value.items():
                 if sub == "present":
-                    form[f"{key}.present"] = "on" if v else ""
+                    form[f"{key}.present"] = "" if v is None else "on" if v else "no"
                 else:
                     form[f"{key}.{sub}"] = v
         elif isinstance(value, bool):
-            form[key] = "on" if value else ""
+            form[key] = "on" if value else "no"
         elif value is None:
             form[key] = ""
         else:

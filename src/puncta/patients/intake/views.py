@@ -37,7 +37,9 @@ from puncta.audit.services import (
 
 from .. import selectors as patient_selectors
 from ..models import IntakeStatus
+from ..services import patient_update
 from . import selectors, services
+from .answers import unanswered
 from .definition import zones
 from .presentation import answer_summary, form_sections
 
@@ -105,13 +107,14 @@ def intake_public_view(request: HttpRequest, token: str) -> HttpResponse:
     response = link.response
     patient = response.patient
     lang = request.GET.get("lang")
-    translation.activate(lang if lang in ("en", "fr") else patient.preferred_language)
     actor = Actor(label="patient (intake link)", clinic_id=patient.clinic_id,
                   ip=client_ip(request))
     if request.method == "GET":
         record(actor, Action.READ, response, patient_id=patient.pk, data={"via": "link"})
-    return _intake_form(request, response, actor, by_patient=True, link=link,
-                        save_url=reverse("patients:intake_public", args=[token]))
+    # The patient's language for this request only (override: it never leaks).
+    with translation.override(lang if lang in ("en", "fr") else patient.preferred_language):
+        return _intake_form(request, response, actor, by_patient=True, link=link,
+                            save_url=reverse("patients:intake_public", args=[token]))
 
 
 def _intake_form(request, response, actor, *, by_patient, save_url, link=None):  # type: ignore[no-untyped-def]
@@ -132,6 +135,9 @@ def _intake_form(request, response, actor, *, by_patient, save_url, link=None): 
             # Autosave: answer with the save status and the new version only.
             return render(request, "patients/_intake_saved.html", {
                 "response": response, "errors": errors, "conflict": conflict})
+        if not conflict and not errors and "submit" in request.POST:
+            # Every safety question needs an explicit answer before the intake is screened.
+            errors = unanswered(response.answers)
         if not conflict and not errors and "submit" in request.POST:
             try:
                 screening = services.intake_submit(actor=actor, response=response,
@@ -158,8 +164,11 @@ def _intake_form(request, response, actor, *, by_patient, save_url, link=None): 
 
 
 @clinic_view("screening.view")
+@require_http_methods(["GET", "POST"])
 def screening_view(request: ClinicRequest, pk: int) -> HttpResponse:
     patient = patient_selectors.patient_get(request.clinic.pk, pk)
+    if request.method == "POST":
+        return _confirm_phototype(request, patient)
     screening = selectors.screening_current(patient)
     intake = selectors.intake_latest(patient)
     record(actor_from_request(request), Action.READ, screening or patient, patient_id=patient.pk)
@@ -167,7 +176,33 @@ def screening_view(request: ClinicRequest, pk: int) -> HttpResponse:
     return render(request, "patients/screening.html", {
         "patient": patient, "screening": screening, "intake": intake,
         "summary": answer_summary(screening.intake.answers, lang) if screening else [],
+        "reported_phototype": _reported_phototype(screening, patient),
     })
+
+
+def _reported_phototype(screening: Any, patient: Any) -> int | None:
+    """The phototype the patient reported, when the record does not say the same yet."""
+    if screening is None:
+        return None
+    reported = screening.intake.answers.get("phototype")
+    return reported if reported in range(1, 7) and reported != patient.phototype else None
+
+
+def _confirm_phototype(request: ClinicRequest, patient: Any) -> HttpResponse:
+    """The clinician confirms the reported phototype into the record (or not): the intake
+    answer never overwrites the record by itself."""
+    if not has_perm(request.membership.role, "patient.edit_clinical"):
+        raise PermissionDenied
+    try:
+        value = int(request.POST.get("phototype", ""))
+    except ValueError:
+        value = 0
+    if value not in range(1, 7):
+        messages.error(request, _("Choose a phototype from I to VI."))
+    else:
+        patient_update(actor=actor_from_request(request), patient=patient, phototype=value)
+        messages.success(request, _("Phototype confirmed in the patient's record."))
+    return redirect("patients:screening", pk=patient.pk)
 
 
 @clinic_view("screening.review")
