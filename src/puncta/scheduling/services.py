@@ -342,12 +342,14 @@ def series_reflow(*, actor: Actor, plan: TreatmentPlan) -> list[Appointment]:
 
 
 def series_book(*, actor: Actor, plan: TreatmentPlan, practitioner: Membership | None = None,
-                location: Any = None) -> list[Appointment]:
+                location: Any = None, finder: Any = None) -> list[Appointment]:
     """Propose the course and book every session the proposal found a slot for, all or
-    none: the one "book the series" of the web page and the API."""
+    none: the one "book the series" of the web page and the API. ``finder`` (a SlotFinder,
+    e.g. one keeping to a preferred time of day) replaces the default search."""
     with transaction.atomic():
-        todo = [p for p in propose_series(plan, practitioner=practitioner, location=location)
-                if p.slot is not None]
+        proposal = (propose_series(plan, finder=finder) if finder is not None else
+                    propose_series(plan, practitioner=practitioner, location=location))
+        todo = [p for p in proposal if p.slot is not None]
         if not todo:
             raise BookingRefused([Refusal("series.no_slot", _(
                 "Nothing to book: no session has a free slot."))])

@@ -87,8 +87,7 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
                 messages.success(request, _("%(n)s later sessions moved; the patient is told "
                                             "of each new date.") % {"n": len(moved)})
             elif action == "book_all":
-                booked = services.series_book(actor=actor, plan=plan,
-                                              practitioner=practitioner, location=location)
+                booked = services.series_book(actor=actor, plan=plan, finder=finder())
                 messages.success(request, _("%(n)s sessions booked.") % {"n": len(booked)})
             elif action == "book_one":
                 number = _int(request.POST.get("number"))
