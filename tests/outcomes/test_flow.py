@@ -239,7 +239,7 @@ def test_api_photos_assessments_report(personas, course, client, bare_course):
                     {"file": _upload(jpeg()), "view": "front", "when": "baseline"}, **auth)
     assert r.status_code == 422 and r.json()["code"] == "consent.photography_missing"
     assert [p["id"] for p in client.get(f"/api/v1/courses/{course.pk}/photos",
-                                        **auth).json()] == [photo["id"]]
+                                        **auth).json()["items"]] == [photo["id"]]
     before = AuditEvent.objects.filter(action="read", object_id=str(photo["id"])).count()
     f = client.get(f"/api/v1/photos/{photo['id']}/file?size=thumb", **auth)
     assert f.status_code == 200 and f["Content-Type"] == "image/jpeg"
@@ -264,7 +264,8 @@ def test_api_photos_assessments_report(personas, course, client, bare_course):
                                  "linear_troughed": 0, "deep_broad": 0, "papular": 0,
                                  "keloidal": 0}}, content_type="application/json", **auth)
     assert r.status_code == 201 and r.json()["total"] == 4
-    assert len(client.get(f"/api/v1/courses/{course.pk}/assessments", **auth).json()) == 1
+    assert len(client.get(f"/api/v1/courses/{course.pk}/assessments",
+                          **auth).json()["items"]) == 1
     assert client.get("/api/v1/outcomes/report", **_api(personas.clinic_admin)).status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/courses/{course_id}/photos" in schema["paths"]

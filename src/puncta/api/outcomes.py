@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from puncta.outcomes import selectors, services
 from puncta.outcomes.models import Assessment, Photo, Source
 
 from .auth import require
+from .pagination import Page, PageIn, page
 
 router = Router(tags=["outcomes"])
 
@@ -133,15 +134,18 @@ def upload_photo(request: ClinicRequest, course_id: int, file: File[UploadedFile
     return Status(201, _photo(photo))
 
 
-@router.get("/courses/{course_id}/photos", response=list[PhotoOut])
-def list_photos(request: ClinicRequest, course_id: int) -> list[dict[str, Any]]:
+@router.get("/courses/{course_id}/photos", response=Page[PhotoOut])
+def list_photos(request: ClinicRequest, course_id: int, paging: Query[PageIn]
+                ) -> dict[str, Any]:
     require(request, "photo.view")
     plan = selectors.course_get(request.clinic.pk, course_id)
     photos = sorted(Photo.objects.filter(plan=plan, clinic_id=request.clinic.pk),
                     key=selectors.sort_key)
+    result = page(photos, paging)
     record(actor_from_request(request), Action.LIST, plan, patient_id=plan.patient_id,
-           data={"via": "api", "photos": len(photos)})
-    return [_photo(p) for p in photos]
+           data={"via": "api", "photos": len(result["items"])})
+    result["items"] = [_photo(p) for p in result["items"]]
+    return result
 
 
 @router.get("/photos/{photo_id}", response=PhotoOut)
@@ -182,21 +186,24 @@ def create_assessment(request: ClinicRequest, course_id: int, payload: Assessmen
     return Status(201, _assessment(assessment))
 
 
-@router.get("/courses/{course_id}/assessments", response=list[AssessmentOut])
-def list_assessments(request: ClinicRequest, course_id: int) -> list[dict[str, Any]]:
+@router.get("/courses/{course_id}/assessments", response=Page[AssessmentOut])
+def list_assessments(request: ClinicRequest, course_id: int, paging: Query[PageIn]
+                     ) -> dict[str, Any]:
     require(request, "outcome.view")
     plan = selectors.course_get(request.clinic.pk, course_id)
     items = sorted(Assessment.objects.filter(plan=plan, clinic_id=request.clinic.pk),
                    key=selectors.sort_key)
+    result = page(items, paging)
     record(actor_from_request(request), Action.LIST, plan, patient_id=plan.patient_id,
-           data={"via": "api", "assessments": len(items)})
-    return [_assessment(a) for a in items]
+           data={"via": "api", "assessments": len(result["items"])})
+    result["items"] = [_assessment(a) for a in result["items"]]
+    return result
 
 
-@router.get("/outcomes/report", response=list[ReportRow])
-def outcomes_report(request: ClinicRequest) -> list[dict[str, Any]]:
+@router.get("/outcomes/report", response=Page[ReportRow])
+def outcomes_report(request: ClinicRequest, paging: Query[PageIn]) -> dict[str, Any]:
     require(request, "outcome.report")
     rows = clinic_report.course_rows(request.clinic.pk)
     record(actor_from_request(request), Action.READ, object_type="outcomes.report",
            data={"via": "api", "courses": len(rows)})
-    return clinic_report.grouped(rows)
+    return page(clinic_report.grouped(rows), paging)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from ninja import Schema
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     EmailStr,
     Field,
     PlainSerializer,
@@ -27,7 +28,8 @@ def _in_range(day: dt.date) -> dt.date:
 
 # Every date and time a request carries: inside the range a clinic record can mean.
 Day = Annotated[dt.date, AfterValidator(_in_range)]
-Instant = Annotated[dt.datetime, AfterValidator(_in_range)]
+# An instant must say its offset (a naive time is ambiguous across the clinic's zones).
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 _CLOCK = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
           "description": "a local wall-clock time, HH:MM or HH:MM:SS (no zone)"}
