@@ -55,3 +55,26 @@ def test_plan_propose_book_move_cancel(personas, clinic_ready, frozen_today):
     assert cancelled.json()["status"] == "cancelled"
     other = _client(personas.other_clinic_user)
     assert other.get(f"/api/v1/plans/{plan['id']}").status_code == 404
+
+
+@pytest.mark.parametrize(("depth", "code"), [("0.75", "plan.awaiting_approval"),
+                                             ("1.0", "plan.refused")])
+def test_booking_the_series_of_an_unbookable_plan_is_refused_with_a_code(
+        personas, clinic_ready, frozen_today, depth, code):
+    """Issue "One clinical truth": never a success that books nothing."""
+    from puncta.scheduling.models import Appointment
+
+    patient = ready_patient(personas)
+    doctor, desk = _client(personas.physician), _client(personas.front_desk)
+    r = doctor.post(f"/api/v1/patients/{patient.pk}/plans", {
+        "indication": "acne_scars", "severity": "mild", "start": MONDAY.isoformat(),
+        "zones": [{"zone": "forehead", "depth_mm": depth, "passes": 3}]},
+        content_type="application/json")
+    assert r.status_code == 201, r.content
+    plan = r.json()
+    assert plan["verdict"] == ("review" if code == "plan.awaiting_approval" else "refuse")
+    booked = desk.post(f"/api/v1/plans/{plan['id']}/book-series", {},
+                       content_type="application/json")
+    assert booked.status_code in (409, 422), booked.content
+    assert booked.json()["code"] == code and booked.json()["message"]
+    assert not Appointment.objects.filter(plan_id=plan["id"]).exists()

@@ -346,6 +346,17 @@ def series_book(*, actor: Actor, plan: TreatmentPlan, practitioner: Membership |
     """Propose the course and book every session the proposal found a slot for, all or
     none: the one "book the series" of the web page and the API. ``finder`` (a SlotFinder,
     e.g. one keeping to a preferred time of day) replaces the default search."""
+    if not plan.bookable:
+        # Refused by the rules, waiting for a physician's approval, superseded or closed:
+        # say so with a code, never a "success" that books nothing.
+        code = ("plan.refused" if plan.verdict == "refuse" else
+                "plan.awaiting_approval" if plan.verdict == "review" and not plan.approved_at
+                else "plan.not_bookable")
+        raise BookingRefused([Refusal(code, {
+            "plan.refused": _("The rules refuse this plan: change it before booking."),
+            "plan.awaiting_approval": _("This plan is waiting for a physician's approval: it "
+                                        "can be booked once approved."),
+        }.get(code, _("This plan cannot be booked: it is superseded or closed.")))])
     with transaction.atomic():
         proposal = (propose_series(plan, finder=finder) if finder is not None else
                     propose_series(plan, practitioner=practitioner, location=location))
