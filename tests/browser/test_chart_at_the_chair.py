@@ -114,10 +114,12 @@ def test_five_zone_chart_on_a_tablet(browser, live_server, personas, clinic_read
     from puncta.charting.models import Chart
 
     device = clinic_ready["device"]
-    make_lot(personas.clinic, device, number="LOT-5")
+    lot = make_lot(personas.clinic, device, number="LOT-5")
     from django.utils import timezone
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
+    # The lot was in stock before the session (a draw is never dated before its receipt).
+    type(lot).objects.filter(pk=lot.pk).update(received_on=yesterday - dt.timedelta(days=7))
     patient, plan = _five_zone_session(personas, device, on=yesterday)
     book(personas, plan, device, practitioner=personas.physician, on=yesterday)
     context = browser.new_context(base_url=live_server.url, locale="en-CA", viewport=TABLET,
