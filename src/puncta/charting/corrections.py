@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, record
 from puncta.devices.models import CartridgeLot, LotDraw
@@ -45,7 +46,7 @@ def chart_correct_equipment(*, actor: Actor, chart: Chart, reason: str,
             raise ChartError("status", _("A draft is edited, not amended."), code="draft")
         if actor.user is None or (actor.user.pk not in (
                 locked.practitioner.user_id, getattr(locked.supervisor, "user_id", None))
-                and actor.role != "physician"):
+                and not has_perm(actor.role, "chart.cosign")):
             raise ChartError("status", _(
                 "Only the practitioner, the supervising physician or a physician can amend "
                 "this chart."), code="not_allowed")
