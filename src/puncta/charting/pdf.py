@@ -16,43 +16,58 @@ MARGIN = 20 * mm
 LINE = 5.5 * mm
 
 
+class TextPage:
+    """Lines of wrapped text down a Letter page, breaking to a new page when full: the
+    layout the aftercare sheet and the outcomes summary share."""
+
+    def __init__(self, pdf: Canvas) -> None:
+        self.pdf = pdf
+        self.page_h = LETTER[1]
+        self.y = self.page_h - MARGIN
+
+    def line(self, text: str, size: int = 10, font: str = "Helvetica") -> None:
+        for part in _wrap(text, 90 if size <= 10 else 70) or [""]:
+            self.room(LINE)
+            self.pdf.setFont(font, size)
+            self.pdf.drawString(MARGIN, self.y, part)
+            self.y -= LINE
+
+    def room(self, height: float) -> None:
+        """Start a new page unless ``height`` fits above the bottom margin."""
+        if self.y - height < MARGIN:
+            self.pdf.showPage()
+            self.y = self.page_h - MARGIN
+
+    def gap(self, height: float = LINE / 2) -> None:
+        self.y -= height
+
+
 def aftercare_pdf(sheet: dict[str, Any]) -> bytes:
     """``sheet``: the context of the aftercare page (title, lines already translated)."""
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=LETTER, invariant=1)
     pdf.setTitle(sheet["title"])
-    page_h = LETTER[1]
-    y = page_h - MARGIN
-
-    def line(text: str, size: int = 10, font: str = "Helvetica") -> None:
-        nonlocal y
-        for part in _wrap(text, 90 if size <= 10 else 70) or [""]:
-            if y < MARGIN + LINE:
-                pdf.showPage()
-                y = page_h - MARGIN
-            pdf.setFont(font, size)
-            pdf.drawString(MARGIN, y, part)
-            y -= LINE
-
+    page = TextPage(pdf)
+    line = page.line
     line(sheet["title"], 14, "Helvetica-Bold")
     line(sheet["subtitle"])
-    y -= LINE / 2
+    page.gap()
     line(sheet["downtime_heading"], 12, "Helvetica-Bold")
     line(sheet["downtime"])
-    y -= LINE / 2
+    page.gap()
     line(sheet["items_heading"], 12, "Helvetica-Bold")
     for item in sheet["items"]:
         line(f"• {item['text']}" + (f" ({item['when']})" if item["when"] else ""))
-    y -= LINE / 2
+    page.gap()
     line(sheet["call_heading"], 12, "Helvetica-Bold")
     line(sheet["call"])
-    y -= LINE / 2
+    page.gap()
     for key in ("emergency", "contact"):
         if sheet.get(key):
             line(sheet[f"{key}_heading"], 12, "Helvetica-Bold")
             line(sheet[key])
-            y -= LINE / 2
-    y -= LINE / 2
+            page.gap()
+    page.gap()
     line(sheet["footer"], 8)
     pdf.showPage()
     pdf.save()

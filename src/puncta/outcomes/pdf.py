@@ -12,10 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from puncta.consent.pdf import _wrap
-
-MARGIN = 20 * mm
-LINE = 5.5 * mm
+from puncta.charting.pdf import LINE, MARGIN, TextPage
 
 
 def summary_pdf(doc: dict[str, Any]) -> bytes:
@@ -24,47 +21,34 @@ def summary_pdf(doc: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     pdf = Canvas(buf, pagesize=LETTER, invariant=1, pageCompression=0)
     pdf.setTitle(doc["title"])
-    page_w, page_h = LETTER
-    y = page_h - MARGIN
-
-    def line(text: str, size: int = 10, font: str = "Helvetica") -> None:
-        nonlocal y
-        for part in _wrap(text, 90 if size <= 10 else 70) or [""]:
-            if y < MARGIN + LINE:
-                pdf.showPage()
-                y = page_h - MARGIN
-            pdf.setFont(font, size)
-            pdf.drawString(MARGIN, y, part)
-            y -= LINE
-
+    page = TextPage(pdf)
+    line = page.line
     line(doc["title"], 14, "Helvetica-Bold")
     line(doc["subtitle"])
-    y -= LINE / 2
+    page.gap()
     line(doc["sessions_heading"], 12, "Helvetica-Bold")
     for text in doc["sessions"] or [doc["none"]]:
         line(f"• {text}")
-    y -= LINE / 2
+    page.gap()
     line(doc["results_heading"], 12, "Helvetica-Bold")
     for text in doc["results"] or [doc["none"]]:
         line(f"• {text}")
     if doc["photos"]:
-        y -= LINE / 2
+        page.gap()
         line(doc["photos_heading"], 12, "Helvetica-Bold")
-        box_w = (page_w - 2 * MARGIN - 6 * mm) / 2
+        box_w = (LETTER[0] - 2 * MARGIN - 6 * mm) / 2
         box_h = 80 * mm
-        if y - box_h - LINE < MARGIN:
-            pdf.showPage()
-            y = page_h - MARGIN
+        page.room(box_h + LINE)
         for i, (caption, data) in enumerate(doc["photos"][:2]):
             img = ImageReader(io.BytesIO(data))
             iw, ih = img.getSize()
             scale = min(box_w / iw, box_h / ih)
             x = MARGIN + i * (box_w + 6 * mm)
-            pdf.drawImage(img, x, y - ih * scale, iw * scale, ih * scale)
+            pdf.drawImage(img, x, page.y - ih * scale, iw * scale, ih * scale)
             pdf.setFont("Helvetica", 9)
-            pdf.drawString(x, y - ih * scale - 4 * mm, caption)
-        y -= box_h + LINE * 2
-    y -= LINE
+            pdf.drawString(x, page.y - ih * scale - 4 * mm, caption)
+        page.gap(box_h + LINE * 2)
+    page.gap(LINE)
     line(doc["footer"], 8)
     pdf.showPage()
     pdf.save()

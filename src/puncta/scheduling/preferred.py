@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .availability import STEP, Slot, local_dt
 from .series import SlotFinder
 
 TIMES_OF_DAY: dict[str, tuple[dt.time, dt.time]] = {
@@ -32,22 +30,5 @@ class PreferredSlotFinder(SlotFinder):
     def __init__(self, plan: Any, *, prefer: str = "", **kwargs: Any) -> None:
         super().__init__(plan, **kwargs)
         self.prefer = time_of_day(prefer)
-
-    def find(self, day: dt.date, *, after: dt.datetime | None = None) -> Slot | None:
-        if not self.prefer:
-            return super().find(day, after=after)
-        first, last_time = TIMES_OF_DAY[self.prefer]
-        now = after or timezone.now()
-        for location in self.locations:
-            rooms = self.rooms.get(location.pk, [])
-            if not rooms:
-                continue
-            self.calendar.load_day(day, location.time_zone)
-            t = local_dt(day, first, location.time_zone)
-            last = local_dt(day, last_time, location.time_zone)
-            while t < last:
-                slot = self._at(location, rooms, t, day, now)
-                if slot is not None:
-                    return slot
-                t += STEP
-        return None
+        if self.prefer:
+            self.window = TIMES_OF_DAY[self.prefer]

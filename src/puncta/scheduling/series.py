@@ -85,6 +85,8 @@ class SlotFinder:
         self.zone_count = plan.zones.count()
         self.eligibility = Eligibility(plan, sessions_done(plan.patient_id))
         self.reasons: set[str] = set()
+        # The part of the day arrivals are searched in (a preferred time of day narrows it).
+        self.window: tuple[dt.time, dt.time] = (DAY_START, DAY_END)
 
     def find(self, day: dt.date, *, after: dt.datetime | None = None) -> Slot | None:
         now = after or timezone.now()
@@ -93,8 +95,8 @@ class SlotFinder:
             if not rooms:
                 continue
             self.calendar.load_day(day, location.time_zone)
-            t = local_dt(day, DAY_START, location.time_zone)
-            last = local_dt(day, DAY_END, location.time_zone)
+            t = local_dt(day, self.window[0], location.time_zone)
+            last = local_dt(day, self.window[1], location.time_zone)
             while t < last:
                 slot = self._at(location, rooms, t, day, now)
                 if slot is not None:
