@@ -65,15 +65,15 @@ class Evaluation:
 
 
 def _finding(code: str, severity: str, message: Any, ui: str, *, field_name: str = "",
-             rule: str = "", source: str = "", params: dict[str, Any] | None = None,
-             message_fr: str = "") -> dict[str, Any]:
+             rule: str = "", source: str = "", params: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
     """A finding of the chart's own (not clinical) checks, in both languages: ``message``
     is a lazy translatable string rendered in English and in French (``params`` applied
-    after translation); a message from elsewhere passes its French as ``message_fr``."""
+    after translation)."""
     with translation.override("en"):
         en = str(message) % params if params else str(message)
     with translation.override("fr"):
-        fr = message_fr or (str(message) % params if params else str(message))
+        fr = str(message) % params if params else str(message)
     return {"code": code, "severity": severity, "message": en, "message_fr": fr,
             "rule": rule or code, "source": source, "field": field_name or ui, "ui": ui}
 

@@ -21,7 +21,7 @@ from .selectors import ConsentStatus, consent_statuses
 @dataclass(frozen=True)
 class GateProblem:
     """What stops treatment, where to fix it, and the message in the reader's language
-    (``message``) or in either official language (``message_en``, ``message_fr``)."""
+    (``message``); ``text`` and ``params`` render it in either language (charting does)."""
 
     code: str
     text: Any  # a lazy translatable string
@@ -39,14 +39,6 @@ class GateProblem:
     @property
     def message(self) -> str:
         return self._in(None)
-
-    @property
-    def message_en(self) -> str:
-        return self._in("en")
-
-    @property
-    def message_fr(self) -> str:
-        return self._in("fr")
 
 
 _UNSET: Any = object()
