@@ -321,6 +321,13 @@ TASKS = {
 # variable, or a file generated once in the data directory (never in the database).
 # Production must name one explicitly (_check_production).
 AUDIT_KEY = os.environ.get("PUNCTA_AUDIT_KEY", "")
+# Who links audit events into their chain (puncta.audit.seal): "commit" — the writer,
+# right after its commit, unless another writer is already sealing (default); "worker" —
+# only the worker, every PUNCTA_AUDIT_SEAL_SECONDS (one less transaction per request).
+AUDIT_SEAL = os.environ.get("PUNCTA_AUDIT_SEAL", "commit")
+if AUDIT_SEAL not in ("commit", "worker"):
+    raise ImproperlyConfigured("PUNCTA_AUDIT_SEAL must be 'commit' or 'worker'.")
+AUDIT_SEAL_SECONDS = float(os.environ.get("PUNCTA_AUDIT_SEAL_SECONDS", "2"))
 AUDIT_KEY_FILE = Path(os.environ.get("PUNCTA_AUDIT_KEY_FILE") or DATA_DIR / "audit.key")
 # Signed checkpoints: a JSON-lines file appended to (default), or, when
 # PUNCTA_AUDIT_CHECKPOINT_STORAGE names a Django storage backend, one object per checkpoint
