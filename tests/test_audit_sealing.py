@@ -128,3 +128,23 @@ def _sealed(event: AuditEvent, seq: int, prev: str) -> AuditEvent:
     event.seq, event.prev_hash = seq, prev
     event.hash = event.compute_hash()
     return event
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_seals_a_chain_at_most_once_per_interval(settings):
+    """Under load one seal covers many writers' events: a second commit right after the
+    first leaves its event to the next sealer (here the worker's task)."""
+    from puncta.audit import seal as sealing
+
+    settings.AUDIT_SEAL, settings.AUDIT_SEAL_EVERY_MS = "commit", 60_000
+    clinic = ClinicFactory()
+    sealing._last_sealed.pop(f"clinic:{clinic.pk}", None)
+    actor = Actor(label="n", clinic_id=clinic.pk)
+    first = record(actor, "read", object_type="t")
+    second = record(actor, "read", object_type="t")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.seq == 1 and second.hash is None
+    seal_task.call()
+    second.refresh_from_db()
+    assert second.seq == 2 and verify_chain(seal=False).ok

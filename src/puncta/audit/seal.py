@@ -6,8 +6,9 @@ the chain head's row lock for one short transaction per batch, gives each event 
 position (``seq``), the previous event's hash and its own hash, and moves the head.
 
 Who seals: the writer itself right after its commit, without waiting (``seal_soon``: if
-another sealer holds the chain it returns at once, and that sealer or the next one takes
-the event), the worker every few seconds (``tasks.seal_task``), and anything that needs
+another sealer holds the chain, or this process sealed it a moment ago, it returns at
+once and that sealer, the next writer or the worker takes the event), the worker every
+few seconds (``tasks.seal_task``), and anything that needs
 the whole chain linked first (``audit verify``, checkpoints, backups) with ``seal_all``.
 An event commits unsealed only for that moment; until sealed it is protected by the same
 append-only triggers as every other event.
@@ -16,6 +17,7 @@ append-only triggers as every other event.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -65,11 +67,22 @@ def unsealed_count() -> int:
     return AuditEvent.objects.filter(hash__isnull=True).count()
 
 
+# When this process last sealed each chain (monotonic seconds). Only a throttle: another
+# process, the next writer or the worker seals what it skips, so nothing depends on it.
+_last_sealed: dict[str, float] = {}
+
+
 def seal_soon(chain: str) -> None:
-    """After a writer's commit: seal now unless someone else is sealing this chain, or the
-    deployment leaves sealing to the worker (``PUNCTA_AUDIT_SEAL=worker``)."""
+    """After a writer's commit: seal now, unless this process sealed the chain less than
+    ``PUNCTA_AUDIT_SEAL_EVERY_MS`` ago (under load one seal then covers many writers'
+    events), someone else is sealing it, or the deployment leaves sealing to the worker
+    (``PUNCTA_AUDIT_SEAL=worker``)."""
     if settings.AUDIT_SEAL != "commit":
         return
+    now = time.monotonic()
+    if now - _last_sealed.get(chain, -1e9) < settings.AUDIT_SEAL_EVERY_MS / 1000:
+        return
+    _last_sealed[chain] = now
     try:
         seal(chain, wait=False)
     except Exception:  # the action is committed; the worker or the next writer seals it
