@@ -173,3 +173,23 @@ def test_guessing_intake_links_is_rate_limited(personas, patient, settings):
     # Past the limit even a real link waits: guessing cannot continue by luck.
     assert client.get(f"/intake/{raw}/").status_code == 429
     assert client.get("/intake/x/", REMOTE_ADDR="10.0.0.9").status_code == 410
+
+
+def test_find_active_builds_what_the_orm_would(personas):
+    """The token lookup is written in SQL (it runs on every API request): the instances
+    it returns carry the same values, with the same types, as the ORM's."""
+    token, raw = ApiToken.issue(personas.nurse, "t")
+    token.touch()
+    found = ApiToken.objects.find_active(raw)
+    orm = ApiToken.objects.select_related("membership__user", "membership__clinic").get(
+        pk=token.pk)
+    for a, b in ((found, orm), (found.membership, orm.membership),
+                 (found.membership.user, orm.membership.user),
+                 (found.membership.clinic, orm.membership.clinic)):
+        fields = [f.attname for f in type(b)._meta.concrete_fields]
+        assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+        assert [type(getattr(a, f)) for f in fields] == [type(getattr(b, f)) for f in fields]
+    assert found.expires_at.tzinfo is not None and found.membership.is_active is True
+    assert ApiToken.objects.find_active(raw + "x") is None
+    token.revoke()
+    assert ApiToken.objects.find_active(raw) is None
