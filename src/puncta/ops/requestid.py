@@ -29,3 +29,7 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         return True
+
+
+def forget(**kwargs: object) -> None:
+    request_id.set("-")

@@ -46,19 +46,18 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         rid = incoming_id(request.headers.get(HEADER))
         request.request_id = rid  # type: ignore[attr-defined]
-        token = request_id.set(rid)
+        # Kept until the response is finished (ops.apps: request_finished), not reset
+        # here: Django logs a 4xx/5xx after the middleware returned.
+        request_id.set(rid)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response[HEADER] = rid
-            if not (request.path_info.rstrip("/") in HEALTH_PATHS
-                    and response.status_code == 200):  # a probe every few seconds is noise
-                access_log.info(
-                    "%s %s %s", request.method, request.path, response.status_code,
-                    extra={"method": request.method, "path": request.path,
-                           "status": response.status_code,
-                           "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                           "user_id": _user_id(request)})
-            return response
-        finally:
-            request_id.reset(token)
+        response = self.get_response(request)
+        response[HEADER] = rid
+        if not (request.path_info.rstrip("/") in HEALTH_PATHS
+                and response.status_code == 200):  # a probe every few seconds is noise
+            access_log.info(
+                "%s %s %s", request.method, request.path, response.status_code,
+                extra={"method": request.method, "path": request.path,
+                       "status": response.status_code,
+                       "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                       "user_id": _user_id(request)})
+        return response
