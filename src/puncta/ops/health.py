@@ -105,5 +105,9 @@ class HealthMiddleware:
         if path == "/healthz":
             return _json(200, {"status": "ok"})
         ready, checks = readiness()
-        return _json(200 if ready else 503,
-                     {"status": "ready" if ready else "not ready", "checks": checks})
+        response = _json(200 if ready else 503,
+                         {"status": "ready" if ready else "not ready", "checks": checks})
+        # A 503 here is an answer, not a server error: the access line records it; Django
+        # would otherwise log an ERROR with each probe of the load balancer.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response

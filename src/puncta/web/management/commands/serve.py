@@ -28,11 +28,14 @@ class Command(BaseCommand):
             raise CommandError(f"--timeout must be between 1 and 3600, not {o['timeout']}")
         host = f"[{o['host']}]" if ":" in o["host"] else o["host"]  # an IPv6 address
         # No gunicorn access log: Puncta writes its own line per request (with the request
-        # id and without the query string, which can carry patient data).
+        # id and without the query string, which can carry patient data). No control
+        # socket: its default path is per user, so two servers on one machine would share
+        # it; systemd (or the container runtime) manages the process by signals.
         argv = [
             sys.executable, "-m", "gunicorn", "puncta.wsgi:application",
             "--bind", f"{host}:{o['port']}", "--workers", str(o["workers"]),
             "--timeout", str(o["timeout"]), "--graceful-timeout", "5",
+            "--no-control-socket",
         ]
         sys.stdout.flush()
         # Replace this process: gunicorn handles signals and worker lifecycle itself.
