@@ -76,6 +76,7 @@ CASES: list[tuple[str, str]] = [
     ("serve --port abc", "--port"),
     ("serve --port 70000", "--port"),
     ("serve --workers 0", "--workers"),
+    ("serve --timeout 0", "--timeout"),
     ("migrate nosuchapp", "nosuchapp"),
     ("createuser", "required"),
     ("createuser bob --clinic 999 --role physician", "no clinic"),

@@ -13,7 +13,8 @@ USAGE = """usage: puncta COMMAND [ARGS]
 
 Puncta commands:
   demo [--port N] [--no-serve]   migrate, seed the demo clinic, serve on 127.0.0.1:8000
-  serve [--port N] [--workers N] serve with gunicorn on 127.0.0.1
+  serve [--host A] [--port N] [--workers N]
+                                 serve with gunicorn (127.0.0.1 unless --host)
   migrate                        create or update the database tables
   createuser USERNAME ...        add a user to a clinic with a role
   token create USERNAME ...      issue an API token for a user's clinic membership

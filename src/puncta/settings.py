@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API reference page's scripts locally (no CDN under our CSP)
+    "puncta.ops",
     "puncta.clinics",
     "puncta.accounts",
     "puncta.audit",
@@ -103,6 +104,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (every later log line carries it), then the health checks,
+    # answered before host checks, HTTPS redirects and sessions (a load balancer asks by
+    # address, over plain HTTP, without cookies).
+    "puncta.ops.requestlog.RequestIdMiddleware",
+    "puncta.ops.proxy.ForwardedForMiddleware",
+    "puncta.ops.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,9 +156,37 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{DATA_DIR / 'puncta.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60 if PRODUCTION else 0)
+    _db = dj_database_url.parse(DATABASE_URL)
 except Exception as exc:  # dj_database_url raises several types; the message is what matters
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+# Persistent connections (seconds; 0 closes after each request), checked before reuse so a
+# connection the database or PgBouncer dropped is replaced instead of failing a request.
+_db["CONN_MAX_AGE"] = _env_int("PUNCTA_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0)
+_db["CONN_HEALTH_CHECKS"] = _env_bool("PUNCTA_DB_CONN_HEALTH_CHECKS", _db["CONN_MAX_AGE"] > 0)
+# Behind PgBouncer in transaction pooling, consecutive transactions of one connection may
+# reach different server sessions: no server-side cursors (``.iterator()`` would open one
+# and lose it between transactions). Django already sends no prepared statements with
+# psycopg 3 (prepare_threshold None), and Puncta sets nothing per session (no SET outside
+# a transaction, no session advisory locks; row locks are taken in transactions).
+DB_POOLING = os.environ.get("PUNCTA_DB_POOLING", "").strip().lower()
+if DB_POOLING not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"PUNCTA_DB_POOLING={DB_POOLING!r}: use 'pgbouncer' or leave it unset.")
+if DB_POOLING == "pgbouncer":
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -180,6 +215,38 @@ elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db["TEST"] = {"NAME": os.environ.get("PUNCTA_TEST_DB_NAME") or None}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Shared state: cache and sessions ----------------------------------------------------
+# With several app servers nothing may live in one process: the cache is Redis or the
+# database (production's default), never per-process memory except in dev and tests.
+CACHE_URL = os.environ.get("PUNCTA_CACHE_URL", "").strip() or ("db" if PRODUCTION else "locmem")
+if CACHE_URL == "locmem":
+    _cache: dict[str, object] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+elif CACHE_URL == "db":
+    # The table is created by puncta.ops' first migration (ops.cachetable.CACHE_TABLE).
+    _cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+              "LOCATION": "puncta_cache"}
+elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+else:
+    raise ImproperlyConfigured(
+        f"PUNCTA_CACHE_URL={CACHE_URL!r}: use redis://HOST:PORT/DB, db or locmem.")
+_cache["KEY_PREFIX"] = os.environ.get("PUNCTA_CACHE_PREFIX", "puncta")
+CACHES = {"default": _cache}
+SHARED_CACHE = CACHE_URL not in {"locmem", "db"}
+
+# Sessions live in the database; with Redis, read through it (cached_db: the database
+# stays the truth, the cache saves the read). "cached_db" over a per-process cache would
+# let a session signed out on one server live on in another's memory: refused.
+SESSION_ENGINE_NAME = (os.environ.get("PUNCTA_SESSION_ENGINE", "").strip().lower()
+                       or ("cached_db" if SHARED_CACHE else "db"))
+if SESSION_ENGINE_NAME not in {"db", "cached_db"}:
+    raise ImproperlyConfigured(
+        f"PUNCTA_SESSION_ENGINE={SESSION_ENGINE_NAME!r}: use db or cached_db.")
+if SESSION_ENGINE_NAME == "cached_db" and CACHE_URL == "locmem":
+    raise ImproperlyConfigured("PUNCTA_SESSION_ENGINE=cached_db needs a shared cache "
+                               "(PUNCTA_CACHE_URL=redis://... or db), not locmem.")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_ENGINE_NAME}"
 
 # --- Accounts and security --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -223,10 +290,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle expiry: the cookie lives 15 minutes and is renewed on every request; the absolute
-# 12-hour limit is enforced by SessionLifetimeMiddleware from the login time.
+# Idle expiry: the session (cookie and stored row) lives 15 minutes from its last renewal;
+# SessionLifetimeMiddleware renews it when the last renewal is a minute old or more, rather
+# than writing the session on every request, so the idle limit falls between 14 and 15
+# minutes of inactivity. The absolute 12-hour limit is enforced there too, from the login.
 SESSION_COOKIE_AGE = 15 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -241,6 +311,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("PUNCTA_HSTS_SECONDS", "31536000"))
     SECURE_SSL_REDIRECT = _env_bool("PUNCTA_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated):
+# the client's address for rate limits, lockouts and the audit log (puncta.ops.proxy).
+PUNCTA_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("PUNCTA_TRUSTED_PROXIES", "").split(",") if p.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -290,6 +364,28 @@ STORAGES["photos"] = {
                 "base_url": None, "file_permissions_mode": 0o600,
                 "directory_permissions_mode": 0o700},
 }
+
+
+def _storage_from_env(name: str) -> dict[str, object] | None:
+    """A Django storage backend named in NAME, its options as JSON in NAME_OPTIONS."""
+    backend = os.environ.get(name, "").strip()
+    if not backend:
+        return None
+    try:
+        options = json.loads(os.environ.get(f"{name}_OPTIONS") or "{}")
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured(f"{name}_OPTIONS is not a JSON object.")
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# Several app servers and the worker must see the same files (consent scans, bulk
+# exports, photographs): a shared volume at the same paths, or an object store named here.
+for _alias, _variable in (("default", "PUNCTA_MEDIA_STORAGE"), ("photos", "PUNCTA_PHOTO_STORAGE")):
+    _storage = _storage_from_env(_variable)
+    if _storage is not None:
+        STORAGES[_alias] = _storage
 # Outside production WhiteNoise serves straight from the apps, so the demo needs no
 # collectstatic step.
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -355,11 +451,28 @@ except ValueError as exc:
 DB_APP_ROLE = os.environ.get("PUNCTA_DB_APP_ROLE", "").strip()
 DB_APP_PASSWORD = os.environ.get("PUNCTA_DB_APP_PASSWORD", "")
 
+# Logs on stderr (systemd's journal, the container's log): one JSON object per line in
+# production, text elsewhere; every line carries the request id. One access line per
+# request (puncta.access, INFO) replaces gunicorn's, which would log query strings.
+LOG_FORMAT = os.environ.get("PUNCTA_LOG_FORMAT", "").strip().lower() or (
+    "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"PUNCTA_LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "puncta.ops.requestid.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "puncta.ops.logformat.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("PUNCTA_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "puncta.access": {
+            "level": "INFO" if _env_bool("PUNCTA_ACCESS_LOG", MODE != "test") else "WARNING"},
+    },
 }
 
 # Rate limits, counted in the database so every worker shares them ("COUNT/SECONDS" per
@@ -376,6 +489,9 @@ def _rate(name: str, default: str) -> tuple[int, int]:
         raise ImproperlyConfigured(f"{name}={raw!r}: both numbers must be positive.")
     return count, seconds
 
+
+# /readyz fails when no `puncta worker` beat for this many minutes (0: not checked).
+PUNCTA_READY_WORKER_MINUTES = _env_int("PUNCTA_READY_WORKER_MINUTES", 5)
 
 PUNCTA_TOKEN_FAILURE_RATE = _rate("PUNCTA_TOKEN_FAILURE_RATE", "20/300")
 PUNCTA_INTAKE_RATE = _rate("PUNCTA_INTAKE_RATE", "120/60")
@@ -400,6 +516,9 @@ def _check_production() -> None:
         problems.append("PUNCTA_SECURE_COOKIES must be on in production (HTTPS only).")
     if not os.environ.get("DATABASE_URL"):
         problems.append("DATABASE_URL must be set in production (PostgreSQL).")
+    if CACHE_URL == "locmem":
+        problems.append("PUNCTA_CACHE_URL=locmem keeps the cache in one process; use db or "
+                        "redis://... in production.")
     if not AUDIT_KEY and not os.environ.get("PUNCTA_AUDIT_KEY_FILE"):
         problems.append("PUNCTA_AUDIT_KEY or PUNCTA_AUDIT_KEY_FILE must be set in production "
                         "(the key that signs audit checkpoints, kept outside the database).")

@@ -22,23 +22,36 @@ from .selectors import active_membership
 Handler = Callable[[HttpRequest], HttpResponse]
 
 LOGIN_AT_KEY = "puncta_login_at"
+RENEWED_AT_KEY = "puncta_renewed_at"
 CLINIC_KEY = "puncta_clinic_id"
 
 
 class SessionLifetimeMiddleware:
-    """End a session 12 hours after login, however active it was (absolute limit).
+    """End a session 12 hours after login, however active it was (absolute limit), and
+    renew its 15-minute idle limit (the cookie and the stored row's age).
 
-    The 15-minute idle limit is the cookie age, renewed on every request.
+    Renewing means saving the session. Saving it on every request would be one write per
+    page and per HTMX fragment on the shared database; it is renewed instead when the last
+    renewal is SESSION_RENEW_SECONDS old, so the idle limit is never longer than
+    SESSION_COOKIE_AGE, at most that much shorter.
     """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = request.session.get(LOGIN_AT_KEY)
-        if started is not None and time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
-            request.session.flush()
-        return self.get_response(request)
+        session = request.session
+        now = time.time()
+        started = session.get(LOGIN_AT_KEY)
+        if started is not None and now - started > settings.SESSION_ABSOLUTE_SECONDS:
+            session.flush()
+        response = self.get_response(request)
+        # Only a stored session is renewed (never create one for an anonymous visit), and
+        # not one the view just ended (signing out empties it).
+        if session.session_key and not session.is_empty() and \
+                now - session.get(RENEWED_AT_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+            session[RENEWED_AT_KEY] = now  # modified: SessionMiddleware saves, re-sends cookie
+        return response
 
 
 class UserLanguageMiddleware:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 
 class Command(BaseCommand):
@@ -16,7 +17,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from puncta.audit.tasks import ensure_scheduled
+        from puncta.ops.heartbeat import Heartbeat
 
-        ensure_scheduled()  # the audit checkpoint cycle: one queued unless one is waiting
-        argv = ["--batch"] if options["batch"] else []
-        call_command("db_worker", *argv)
+        # The heartbeat /readyz reads on every app server: one beat now, then every half
+        # minute from a thread while the task loop runs (a --batch run beats once).
+        heartbeat = Heartbeat(started_at=timezone.now())
+        heartbeat.beat_once()
+        if not options["batch"]:
+            heartbeat.start()
+        try:
+            ensure_scheduled()  # the audit checkpoint cycle: one queued unless one is waiting
+            argv = ["--batch"] if options["batch"] else []
+            call_command("db_worker", *argv)
+        finally:
+            heartbeat.halt()
