@@ -160,6 +160,7 @@ def care_workload(wl: Workload, members: list[Any], n_plans: int = 60,
     from puncta.charting.services import chart_start
     from puncta.consent.gate import treatment_gate
     from puncta.patients.models import Screening
+    from puncta.plans.models import TreatmentPlan
     from puncta.plans.services import plan_save
     from puncta.scheduling.models import Appointment
 
@@ -174,8 +175,15 @@ def care_workload(wl: Workload, members: list[Any], n_plans: int = 60,
             valid_until__gte=today + dt.timedelta(days=30))
             .exclude(patient__plans__isnull=False).select_related("patient__clinic")
             .order_by("patient_id")[:max(400, n_plans * 8)])
-        plans = []
+        # Plans an earlier run made and never booked first: a small database runs out of
+        # treatable patients without a plan after a few runs.
+        plans = list(TreatmentPlan.objects.filter(
+            patient__clinic_id=clinic_id, goals="bench", superseded_at__isnull=True,
+            appointments__isnull=True, start__gte=today).order_by("pk")
+            .values_list("pk", flat=True)[:n_plans])
         for s in candidates:
+            if len(plans) >= n_plans:
+                break
             if treatment_gate(s.patient, today):
                 continue
             plan = plan_save(actor=actor, patient=s.patient, indication="fine_lines",
@@ -535,6 +543,19 @@ def make_conns(wl: Workload, tokens: list[str], part: int = 0, parts: int = 1
     return conns
 
 
+def check_conns(conns: list[wrk_mix.Conn], phases: list[str]) -> None:
+    """Refuse, before any load, a phase a connection cannot make (no plan, no draft)."""
+    need = {"series_proposal": ("plans", "--plans"), "chart_draft_save": ("drafts", "--drafts")}
+    for phase in phases:
+        mix, _ = PHASES[phase]
+        ops = {op for op, w in mix if w > 0}
+        for i, c in enumerate(conns):
+            if all(op in need and not getattr(c, need[op][0]) for op in ops):
+                what, flag = need[next(iter(ops & need.keys()))]
+                sys.exit(f"bench: connection {i} has no {what} for the {phase} phase; raise "
+                         f"{flag} (each clinic's are shared out among its connections)")
+
+
 # The first plans of each clinic are the in-process proposal's, never booked over HTTP.
 RESERVED_PLANS = 5
 
@@ -591,7 +612,7 @@ def wrk_phase(phase: str, conns: list[wrk_mix.Conn], wl: Workload, port: int,
 
 
 def inprocess(args: argparse.Namespace, wl: Workload, src: Path | None = None,
-              tag: str = "") -> dict[str, Any]:
+              tag: str = "", env: dict[str, str] | None = None) -> dict[str, Any]:
     """Patient page vs raw-SQL floor (CPU), calendar week and series proposal p50/p95 and
     queries, measured by the code in ``src`` (default: this tree's)."""
     username, clinic = wl.users[0]
@@ -604,7 +625,7 @@ def inprocess(args: argparse.Namespace, wl: Workload, src: Path | None = None,
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("inprocess.py")), "--spec",
          str(d / f"inprocess{tag}.spec.json"), "--out", str(out)],
-        env={**os.environ, "PYTHONPATH": str(src or ROOT / "src")},
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(src or ROOT / "src")},
         capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
@@ -724,6 +745,7 @@ def main() -> None:
         if args.client == "wrk":
             report.update(connections=args.connections, seconds=args.seconds, phases={})
             conns = make_conns(wl, tokens)
+            check_conns(conns, phases)
             for phase in phases:
                 report["phases"][phase] = r = wrk_phase(phase, conns, wl, args.port, args,
                                                         meter, server.pid, peak)
