@@ -92,7 +92,7 @@ class Totals:
 
 @dataclass
 class CpuMeter:
-    """``start()``, then ``sample()`` now and then (a thread: ``run_sampler``), then
+    """``start()``, then ``sample()`` now and then (from a thread), then
     ``stop()`` gives the app and database CPU of the phase."""
 
     app_pid: int
@@ -171,7 +171,3 @@ def db_delta(base: dict[int, int], last: dict[int, int], app_ticks: int) -> Tota
     db = sum(max(0, v - base.get(pid, 0)) for pid, v in last.items())
     return Totals(app_ticks=max(0, app_ticks), db_ticks=db, db_backends=len(last))
 
-
-def run_sampler(meter: CpuMeter, stop: threading.Event, every: float = 0.25) -> None:
-    while not stop.wait(every):
-        meter.sample()
