@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import wrk_mix
 from cpu import CpuMeter, Totals
+from spread import round_robin, split
 from summary import Record, error_samples, figures, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,7 +132,8 @@ def workload(args: argparse.Namespace) -> Workload:
         members = list(Membership.objects.filter(user__username__regex=r"^s[0-9]+\.")
                        .select_related("user"))
     rng = random.Random(1)
-    users = [(m.user.username, m.clinic_id) for m in members if m.role == "physician"]
+    users = round_robin([(m.user.username, m.clinic_id) for m in members
+                         if m.role == "physician"])
     patients, names, tokens = {}, {}, {}
     for clinic_id in sorted({c for _, c in users}):
         ids = list(Patient.objects.filter(clinic_id=clinic_id).order_by("?")
@@ -518,11 +520,6 @@ def conn_tokens(wl: Workload, n: int) -> list[str]:
                                           is_active=True).order_by("pk").first()
         tokens.append(ApiToken.issue(nurse, f"bench wrk {i}")[1])
     return tokens
-
-
-def split(items: list[Any], k: int, parts: int) -> list[Any]:
-    """The k-th of ``parts`` disjoint shares of items (round robin)."""
-    return items[k::parts]
 
 
 def make_conns(wl: Workload, tokens: list[str], part: int = 0, parts: int = 1

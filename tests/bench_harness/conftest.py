@@ -12,7 +12,7 @@ from pathlib import Path
 BENCH = str(Path(__file__).resolve().parents[2] / "bench")
 sys.path.insert(0, BENCH)
 try:
-    for name in ("summary", "cpu", "wrk_mix"):
+    for name in ("summary", "cpu", "spread", "wrk_mix"):
         importlib.import_module(name)
 finally:
     sys.path.remove(BENCH)

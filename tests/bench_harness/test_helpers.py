@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from cpu import db_delta, parse_stat, pg_backend_database, ticks_to_ms
+from spread import round_robin, split
 from summary import Record, figures, pct
 from wrk_mix import Clinic, Conn, draft_prefix, lua, lua_str, parse_log, script
 
@@ -122,3 +123,14 @@ def test_bench_middleware_sends_queries_and_app_cpu():
     response = QueryCountHeaderMiddleware(view)(RequestFactory().get("/"))
     assert response.headers["X-Puncta-Queries"] == "0"
     assert response.headers["X-Puncta-CPU-us"].isdigit()
+
+
+
+def test_users_alternate_clinics_and_shares_are_disjoint():
+    users = [("b.1", 2), ("a.1", 1), ("a.2", 1), ("a.3", 1), ("b.2", 2)]
+    assert round_robin(users) == [("a.1", 1), ("b.1", 2), ("a.2", 1), ("b.2", 2),
+                                  ("a.3", 1)]
+    items = list(range(10))
+    shares = [split(items, k, 3) for k in range(3)]
+    assert sorted(x for s in shares for x in s) == items
+    assert shares[0] == [0, 3, 6, 9]
