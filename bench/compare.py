@@ -172,6 +172,8 @@ def main() -> None:
             peaks[label] = [0]
             reports[label] = {"ref": sides[label][0], "tree": str(tree), "env": extra,
                               "phases": {}}
+        for i, label in enumerate(sides):
+            run.warm_up(conns[label], wl, args.port + i, args)
         for n, phase in enumerate(phases):
             order = list(sides) if n % 2 == 0 else list(reversed(sides))
             for label in order:

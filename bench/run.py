@@ -197,13 +197,19 @@ def care_workload(wl: Workload, members: list[Any], n_plans: int = 60,
             if len(plans) >= n_plans:
                 break
         wl.plans[clinic_id] = plans
+        # Drafts an earlier run started first (a bench database: every draft is the
+        # bench's), then new ones on booked appointments.
+        charts = list(Chart.objects.filter(clinic_id=clinic_id, status="draft",
+                                           appointment__isnull=False)
+                      .order_by("pk")[:n_drafts])
         booked = (Appointment.objects.filter(clinic_id=clinic_id, status="booked", chart=None,
-                                             kind="treatment").order_by("start")[:n_drafts])
+                                             kind="treatment")
+                  .order_by("start")[:max(0, n_drafts - len(charts))])
         nactor = Actor(user=nurse.user, role=nurse.role, clinic_id=clinic_id)
-        drafts = []
         for a in booked:
-            chart = chart_start(actor=nactor, appointment=a)
-            c = Chart.objects.get(pk=chart.pk)
+            charts.append(Chart.objects.get(pk=chart_start(actor=nactor, appointment=a).pk))
+        drafts = []
+        for c in charts:
             body = {k: c.content.get(k) for k in ("today", "photos_taken", "cleansing",
                                                    "numbing", "zones", "topicals", "notes")}
             body.update(practitioner_id=c.practitioner_id, supervisor_id=c.supervisor_id,
@@ -605,6 +611,17 @@ def wrk_phase(phase: str, conns: list[wrk_mix.Conn], wl: Workload, port: int,
     return phase_report(records, elapsed, totals, socket)
 
 
+def warm_up(conns: list[wrk_mix.Conn], wl: Workload, port: int,
+            args: argparse.Namespace) -> None:
+    """--warmup seconds of the read mix, not measured: each worker's first requests load
+    templates and code, and open its database connection."""
+    if args.warmup <= 0:
+        return
+    sign_in(conns, wl, port, args.mode == "production")
+    wrk_mix.run(conns, wrk_clinics(wl), PHASES["read_mix"][0], port, args.warmup,
+                Path(args.data_dir), f"warmup-{port}")
+
+
 # --- in-process measurements (bench/inprocess.py in a child process) and EXPLAIN -------
 
 
@@ -691,6 +708,8 @@ def parser() -> argparse.ArgumentParser:
                     help="wrk connections (one signed-in user each)")
     ap.add_argument("--phases", default=",".join(PHASES),
                     help=f"wrk phases, comma-separated, of: {', '.join(PHASES)}")
+    ap.add_argument("--warmup", type=float, default=3,
+                    help="seconds of unmeasured read mix before the wrk phases")
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--mode", choices=["production", "dev"], default="production")
@@ -743,6 +762,7 @@ def main() -> None:
             report.update(connections=args.connections, seconds=args.seconds, phases={})
             conns = make_conns(wl, tokens)
             check_conns(conns, phases)
+            warm_up(conns, wl, args.port, args)
             for phase in phases:
                 report["phases"][phase] = r = wrk_phase(phase, conns, wl, args.port, args,
                                                         meter, server.pid, peak)
