@@ -68,7 +68,7 @@ def ticks_to_ms(ticks: int) -> float:
     return ticks * 1000 / TICKS
 
 
-def _read_stat(pid: int) -> Stat | None:
+def read_stat(pid: int) -> Stat | None:
     try:
         return parse_stat(Path(f"/proc/{pid}/stat").read_text())
     except (OSError, ValueError, IndexError):
@@ -111,10 +111,10 @@ class CpuMeter:
                 continue
             pid = int(entry.name)
             if pid == self.app_pid:
-                s = _read_stat(pid)
+                s = read_stat(pid)
                 total += s.with_children if s else 0
             else:
-                s = _read_stat(pid)
+                s = read_stat(pid)
                 if s is not None and s.ppid == self.app_pid:
                     total += s.own
         return total
@@ -142,7 +142,7 @@ class CpuMeter:
                 if kind == "db" or uid != PG_UID:
                     self._kind[pid] = kind
             if kind == "db":
-                s = _read_stat(pid)
+                s = read_stat(pid)
                 if s is not None:
                     out[pid] = s.own
         return out

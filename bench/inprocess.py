@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cpu import _read_stat, ticks_to_ms
+from cpu import read_stat, ticks_to_ms
 from summary import pct
 
 RAW_PATIENT_PAGE = [
@@ -56,7 +56,7 @@ class Cpu:
     def now(self) -> float:
         ms = time.thread_time_ns() / 1e6
         if self.backend is not None:
-            s = _read_stat(self.backend)
+            s = read_stat(self.backend)
             ms += ticks_to_ms(s.own) if s else 0.0
         return ms
 
