@@ -1,11 +1,15 @@
-"""Puncta HTTP benchmark: gunicorn against a seeded database, a realistic read mix from
+"""Puncta HTTP benchmark: gunicorn against a seeded database, a realistic mix from
 concurrent clients for a fixed time, latency percentiles, SQL queries per request,
-throughput and server memory; the raw-SQL floor of the patient page; EXPLAIN of each
-operation's slowest query. Prints a table and writes JSON. It never passes or fails.
+throughput, server CPU per request (app and database) and server memory; in-process
+server time of the calendar week and the series proposal; the raw-SQL floor of the
+patient page; EXPLAIN of each operation's slowest query. Prints a table and writes JSON.
+It never passes or fails.
 
     .venv/bin/python bench/run.py --database-url URL [--seconds 60] [--clients 20]
+    .venv/bin/python bench/run.py --database-url URL --client wrk [--connections 10]
 
-See bench/README.md. Standard library only (threads + http.client).
+See bench/README.md. Two clients: Python threads (http.client, the default) or wrk (a
+compiled client driven by a Lua script, bench/wrk_mix.py), which costs the machine little.
 """
 
 from __future__ import annotations
@@ -19,15 +23,22 @@ import random
 import re
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import wrk_mix
+from cpu import CpuMeter, Totals
+from spread import round_robin, split
+from summary import Record, error_samples, figures, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -42,16 +53,20 @@ MIX = [("dashboard", 8), ("patient_search", 18), ("patient_list", 5), ("patient_
 # by booking (POST /api/v1/plans/{id}/appointments with that slot): a write, measured
 # as its own operation. chart_draft_save is PATCH /api/v1/charts/{id} (the API's autosave
 # with the version it last saw). Writes: booking, chart_draft_save.
-WRITES = {"booking", "chart_draft_save"}
+WRITES = {"booking", "chart_draft_save", "create"}
 
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+# The wrk client's phases: one wrk run each, every connection its own user. The read mix
+# is MIX without its write (the proposal is asked, not booked); the others are one
+# operation each, so the server CPU of the phase is that operation's.
+PHASES: dict[str, tuple[list[tuple[str, int]], bool]] = {
+    "read_mix": ([(op, w) for op, w in MIX if op not in WRITES], False),
+    "patient_page": ([("patient_page", 1)], False),
+    "api_read": ([("api_read", 1)], False),
+    "create": ([("create", 1)], False),
+    "chart_draft_save": ([("chart_draft_save", 1)], False),
+    "booking": ([("series_proposal", 1)], True),  # proposal, then booking of its slot
+}
+WEB = wrk_mix.WEB_OPS
 
 
 # --- environment and Django in-process (setup, raw floor, EXPLAIN) ----------------------
@@ -67,7 +82,12 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
         # Production settings (persistent connections, no debug) on plain http: the client
         # says it came through an https proxy, so secure cookies and CSRF work.
         env.update({"SECRET_KEY": secrets.token_urlsafe(64), "PUNCTA_SECURE_COOKIES": "1",
-                    "PUNCTA_SSL_REDIRECT": "0", "PUNCTA_HSTS_SECONDS": "0"})
+                    "PUNCTA_SSL_REDIRECT": "0", "PUNCTA_HSTS_SECONDS": "0",
+                    "PUNCTA_AUDIT_KEY": os.environ.get("PUNCTA_AUDIT_KEY")
+                    or secrets.token_urlsafe(48),
+                    # The bench signs in with a password only: production asks physicians
+                    # for a TOTP code (their pages would all redirect to the enrolment).
+                    "PUNCTA_MFA_REQUIRED_ROLES": ""})
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "puncta.settings")
     import django
@@ -112,7 +132,8 @@ def workload(args: argparse.Namespace) -> Workload:
         members = list(Membership.objects.filter(user__username__regex=r"^s[0-9]+\.")
                        .select_related("user"))
     rng = random.Random(1)
-    users = [(m.user.username, m.clinic_id) for m in members if m.role == "physician"]
+    users = round_robin([(m.user.username, m.clinic_id) for m in members
+                         if m.role == "physician"])
     patients, names, tokens = {}, {}, {}
     for clinic_id in sorted({c for _, c in users}):
         ids = list(Patient.objects.filter(clinic_id=clinic_id).order_by("?")
@@ -123,13 +144,14 @@ def workload(args: argparse.Namespace) -> Workload:
                      and m.role == "registered_nurse")
         tokens[clinic_id] = ApiToken.issue(nurse, "bench")[1]
     wl = Workload(users, patients, names, tokens, args.password)
-    care_workload(wl, members)
+    care_workload(wl, members, args.plans, args.drafts)
     return wl
 
 
-def care_workload(wl: Workload, members: list[Any]) -> None:
-    """Per clinic: 60 new plans for treatable, consented patients (to propose and book),
-    30 draft charts started on booked appointments (to autosave), weeks to show."""
+def care_workload(wl: Workload, members: list[Any], n_plans: int = 60,
+                  n_drafts: int = 30) -> None:
+    """Per clinic: new plans for treatable, consented patients (to propose and book),
+    draft charts started on booked appointments (to autosave), weeks to show."""
     import datetime as dt
     from decimal import Decimal
 
@@ -140,6 +162,7 @@ def care_workload(wl: Workload, members: list[Any]) -> None:
     from puncta.charting.services import chart_start
     from puncta.consent.gate import treatment_gate
     from puncta.patients.models import Screening
+    from puncta.plans.models import TreatmentPlan
     from puncta.plans.services import plan_save
     from puncta.scheduling.models import Appointment
 
@@ -153,9 +176,16 @@ def care_workload(wl: Workload, members: list[Any]) -> None:
             patient__clinic_id=clinic_id, superseded_at__isnull=True, result="clear",
             valid_until__gte=today + dt.timedelta(days=30))
             .exclude(patient__plans__isnull=False).select_related("patient__clinic")
-            .order_by("patient_id")[:400])
-        plans = []
+            .order_by("patient_id")[:max(400, n_plans * 8)])
+        # Plans an earlier run made and never booked first: a small database runs out of
+        # treatable patients without a plan after a few runs.
+        plans = list(TreatmentPlan.objects.filter(
+            patient__clinic_id=clinic_id, goals="bench", superseded_at__isnull=True,
+            appointments__isnull=True, start__gte=today).order_by("pk")
+            .values_list("pk", flat=True)[:n_plans])
         for s in candidates:
+            if len(plans) >= n_plans:
+                break
             if treatment_gate(s.patient, today):
                 continue
             plan = plan_save(actor=actor, patient=s.patient, indication="fine_lines",
@@ -164,16 +194,22 @@ def care_workload(wl: Workload, members: list[Any]) -> None:
                              zones=[("forehead", Decimal("0.50"), 3)])
             if plan.bookable:
                 plans.append(plan.pk)
-            if len(plans) >= 60:
+            if len(plans) >= n_plans:
                 break
         wl.plans[clinic_id] = plans
+        # Drafts an earlier run started first (a bench database: every draft is the
+        # bench's), then new ones on booked appointments.
+        charts = list(Chart.objects.filter(clinic_id=clinic_id, status="draft",
+                                           appointment__isnull=False)
+                      .order_by("pk")[:n_drafts])
         booked = (Appointment.objects.filter(clinic_id=clinic_id, status="booked", chart=None,
-                                             kind="treatment").order_by("start")[:30])
+                                             kind="treatment")
+                  .order_by("start")[:max(0, n_drafts - len(charts))])
         nactor = Actor(user=nurse.user, role=nurse.role, clinic_id=clinic_id)
-        drafts = []
         for a in booked:
-            chart = chart_start(actor=nactor, appointment=a)
-            c = Chart.objects.get(pk=chart.pk)
+            charts.append(Chart.objects.get(pk=chart_start(actor=nactor, appointment=a).pk))
+        drafts = []
+        for c in charts:
             body = {k: c.content.get(k) for k in ("today", "photos_taken", "cleansing",
                                                    "numbing", "zones", "topicals", "notes")}
             body.update(practitioner_id=c.practitioner_id, supervisor_id=c.supervisor_id,
@@ -238,27 +274,20 @@ class Session:
 
 @dataclass
 class Stats:
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    queries: dict[str, list[int]] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
-    error_samples: list[str] = field(default_factory=list)
-    refusals: dict[str, int] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add_refusal(self, op: str) -> None:
-        with self.lock:
-            self.refusals[op] = self.refusals.get(op, 0) + 1
+    def add(self, op: str, seconds: float, status: int, headers: dict[str, str],
+            outcome: str | None = None) -> None:
+        def num(name: str) -> int | None:
+            v = headers.get(name, "")
+            return int(v) if v.isdigit() else None
 
-    def add(self, op: str, seconds: float, status: int, queries: str | None) -> None:
+        if outcome is None:
+            outcome = "err" if status >= 400 or status == 0 else "ok"
         with self.lock:
-            self.latencies.setdefault(op, []).append(seconds)
-            self.errors.setdefault(op, 0)
-            if status >= 400 or status == 0:
-                self.errors[op] += 1
-                if len(self.error_samples) < 10:
-                    self.error_samples.append(f"{op}: HTTP {status}")
-            if queries and queries.isdigit():
-                self.queries.setdefault(op, []).append(int(queries))
+            self.records.append(Record(op, status, seconds, num("x-puncta-queries"),
+                                       num("x-puncta-cpu-us"), outcome))
 
 
 def client_loop(n: int, wl: Workload, port: int, proxy: bool, deadline: float,
@@ -279,7 +308,7 @@ def client_loop(n: int, wl: Workload, port: int, proxy: bool, deadline: float,
         if done % 200 == 0:
             t = time.perf_counter()
             status, headers = session.login(username, wl.password)
-            stats.add("login", time.perf_counter() - t, status, headers.get("x-puncta-queries"))
+            stats.add("login", time.perf_counter() - t, status, headers)
         done += 1
         op = rng.choices(ops, weights)[0]
         pid = ids[rng.randrange(len(ids))]
@@ -310,7 +339,7 @@ def client_loop(n: int, wl: Workload, port: int, proxy: bool, deadline: float,
                     status = 598
         except OSError:
             status, h = 0, {}
-        stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+        stats.add(op, time.perf_counter() - t, status, h)
 
 
 def _api(session: Session, method: str, path: str, token: str, body: Any = None
@@ -334,16 +363,16 @@ def care_op(op: str, rng: random.Random, session: Session, token: str, plans: li
             status, _, h = session.request("GET", f"/calendar/?date={rng.choice(weeks)}")
             if status == 302:
                 status = 598
-            stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+            stats.add(op, time.perf_counter() - t, status, h)
         elif op == "series_proposal":
             if not plans:
                 return
             plan = plans[rng.randrange(len(plans))]
             status, body, h = _api(session, "GET", f"/api/v1/plans/{plan}/proposal", token)
-            stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+            stats.add(op, time.perf_counter() - t, status, h)
             if status != 200:
                 return
-            todo = [p for p in json.loads(body) if p["slot"] and not p["appointment"]]
+            todo = [p for p in json.loads(body)["items"] if p["slot"] and not p["appointment"]]
             if not todo:
                 plans.remove(plan)  # fully booked
                 return
@@ -355,10 +384,8 @@ def care_op(op: str, rng: random.Random, session: Session, token: str, plans: li
                 "practitioner_id": s["practitioner_id"], "room_id": s["room_id"],
                 "device_id": s["device_id"], "supervisor_id": s["supervisor_id"]})
             # 422 slot.taken: another client booked it between proposal and booking.
-            stats.add("booking", time.perf_counter() - t, 0 if status >= 500 else
-                      (200 if status == 422 else status), h.get("x-puncta-queries"))
-            if status == 422:
-                stats.add_refusal("booking")
+            stats.add("booking", time.perf_counter() - t, status, h,
+                      "refused" if status == 422 else None)
         elif op == "chart_draft_save":
             if not drafts:
                 return
@@ -366,11 +393,11 @@ def care_op(op: str, rng: random.Random, session: Session, token: str, plans: li
             body = {**d["body"], "version": d["version"],
                     "notes": f"bench autosave {rng.randrange(10**6)}"}
             status, data, h = _api(session, "PATCH", f"/api/v1/charts/{d['id']}", token, body)
-            stats.add(op, time.perf_counter() - t, status, h.get("x-puncta-queries"))
+            stats.add(op, time.perf_counter() - t, status, h)
             if status == 200:
                 d["version"] = json.loads(data)["version"]
     except OSError:
-        stats.add(op, time.perf_counter() - t, 0, None)
+        stats.add(op, time.perf_counter() - t, 0, {})
 
 
 # --- server and memory ----------------------------------------------------------------
@@ -397,14 +424,20 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    log = open(Path(args.data_dir) / "gunicorn.log", "wb")
+def start_server(args: argparse.Namespace, env: dict[str, str], port: int | None = None,
+                 src: Path | None = None, name: str = "gunicorn") -> subprocess.Popen[bytes]:
+    """``puncta serve`` (gunicorn) of the code in ``src`` (PYTHONPATH; default: this tree's)."""
+    port = port or args.port
+    log = open(Path(args.data_dir) / f"{name}.log", "wb")
+    code = {"PYTHONPATH": str(src or ROOT / "src")}
     proc = subprocess.Popen(
         [str(BIN / "puncta"), "serve", "--workers", str(args.workers), "--port",
-         str(args.port)], env={**os.environ, **env}, stdout=log, stderr=log)
-    session = Session(args.port, args.mode == "production")
-    for _ in range(100):
+         str(port)], env={**os.environ, **env, **code}, stdout=log, stderr=log)
+    session = Session(port, args.mode == "production")
+    for _ in range(150):
         time.sleep(0.2)
+        if proc.poll() is not None:
+            break
         try:
             if session.request("GET", "/login/")[0] == 200:
                 return proc
@@ -414,51 +447,204 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
     sys.exit(f"bench: the server did not start; see {log.name}")
 
 
-# --- in-process measurements: raw floor and EXPLAIN -----------------------------------
-
-RAW_PATIENT_PAGE = [
-    "SELECT * FROM patients_patient WHERE clinic_id = %s AND id = %s",
-    "SELECT s.*, u.first_name, u.last_name FROM patients_screening s LEFT JOIN accounts_user"
-    " u ON u.id = s.decided_by_id WHERE s.patient_id = %s AND s.superseded_at IS NULL"
-    " ORDER BY s.screened_at DESC, s.id DESC LIMIT 1",
-    "SELECT c.id, c.signed_at, c.withdrawn_at, t.procedure, t.language, t.version FROM"
-    " consent_consent c JOIN consent_consenttemplate t ON t.id = c.template_id"
-    " WHERE c.patient_id = %s ORDER BY c.signed_at DESC, c.id DESC",
-    "SELECT procedure, language, MAX(version) FROM consent_consenttemplate"
-    " WHERE clinic_id = %s GROUP BY procedure, language",
-]
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
-def raw_floor(wl: Workload, n: int = 300) -> dict[str, float]:
-    """The patient page's data by minimal raw SQL, against the app's view in-process."""
+def database_name() -> str | None:
+    """The PostgreSQL database the server uses (its backends are found by this name);
+    None on SQLite, where the database's CPU is the app's."""
     from django.db import connection
-    from django.test import Client
 
-    from puncta.accounts.models import User
+    return str(connection.settings_dict["NAME"]) if connection.vendor == "postgresql" else None
 
+
+# --- server CPU per request -------------------------------------------------------------
+
+
+def cpu_figures(t: Totals, requests: int, seconds: float) -> dict[str, Any]:
+    """CPU milliseconds per completed request, app (gunicorn) and database (backends)."""
+    n = max(requests, 1)
+    return {"app_ms": t.app_ms, "db_ms": t.db_ms, "db_backends": t.db_backends,
+            "app_ms_per_req": t.app_ms / n, "db_ms_per_req": t.db_ms / n,
+            "server_ms_per_req": (t.app_ms + t.db_ms) / n,
+            "cores_busy": (t.app_ms + t.db_ms) / 1000 / seconds if seconds else 0.0}
+
+
+def measured(meter: CpuMeter, server_pid: int, peak: list[int], fn: Callable[[], Any]
+             ) -> tuple[Any, Totals]:
+    """Run fn while sampling the server's CPU (and RSS); its result and the CPU totals."""
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.25):
+            meter.sample()
+            peak[0] = max(peak[0], tree_rss(server_pid))
+
+    meter.start()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = fn()
+    finally:
+        stop.set()
+        sampler.join()
+    return result, meter.stop()
+
+
+def phase_report(records: list[Record], elapsed: float, totals: Totals,
+                 socket_errors: int = 0) -> dict[str, Any]:
+    total = figures(records, elapsed)
+    total["errors"] += socket_errors
+    out: dict[str, Any] = {
+        "seconds": round(elapsed, 2), "operations": summarise(records, elapsed),
+        "total": total, "socket_errors": socket_errors,
+        "cpu": cpu_figures(totals, len(records), elapsed),
+        "error_samples": error_samples(records)}
+    web = [r for r in records if r.op in WEB]
+    if web and len(web) < len(records):
+        out["web"] = figures(web, elapsed)
+    return out
+
+
+# --- the wrk client -------------------------------------------------------------------
+
+
+def conn_tokens(wl: Workload, n: int) -> list[str]:
+    """One API token per connection (a nurse of the connection's clinic)."""
+    from puncta.accounts.models import ApiToken, Membership
+
+    tokens = []
+    for i in range(n):
+        _, clinic = wl.users[i % len(wl.users)]
+        nurse = Membership.objects.filter(clinic_id=clinic, role="registered_nurse",
+                                          is_active=True).order_by("pk").first()
+        tokens.append(ApiToken.issue(nurse, f"bench wrk {i}")[1])
+    return tokens
+
+
+def make_conns(wl: Workload, tokens: list[str], part: int = 0, parts: int = 1
+               ) -> list[wrk_mix.Conn]:
+    """Connections without cookies yet: each its user, token, and its own plans and
+    drafts (disjoint between connections, and between the ``parts`` of a comparison)."""
+    n = len(tokens)
+    conns = []
+    for i in range(n):
+        _, clinic = wl.users[i % len(wl.users)]
+        same = [j for j in range(n) if wl.users[j % len(wl.users)][1] == clinic]
+        nth, share = same.index(i), len(same)
+        plans = split(split(wl.plans.get(clinic, [])[RESERVED_PLANS:], part, parts), nth,
+                      share)
+        drafts = split(split(wl.drafts.get(clinic, []), part, parts), nth, share)
+        conns.append(wrk_mix.Conn(cookie="", token=tokens[i], clinic=clinic, plans=plans,
+                                  drafts=[dict(d) for d in drafts]))
+    return conns
+
+
+def check_conns(conns: list[wrk_mix.Conn], phases: list[str]) -> None:
+    """Refuse, before any load, a phase a connection cannot make (no plan, no draft)."""
+    need = {"series_proposal": ("plans", "--plans"), "chart_draft_save": ("drafts", "--drafts")}
+    for phase in phases:
+        mix, _ = PHASES[phase]
+        ops = {op for op, w in mix if w > 0}
+        for i, c in enumerate(conns):
+            if all(op in need and not getattr(c, need[op][0]) for op in ops):
+                what, flag = need[next(iter(ops & need.keys()))]
+                sys.exit(f"bench: connection {i} has no {what} for the {phase} phase; raise "
+                         f"{flag} (each clinic's are shared out among its connections)")
+
+
+# The first plans of each clinic are the in-process proposal's, never booked over HTTP.
+RESERVED_PLANS = 5
+
+
+def sign_in(conns: list[wrk_mix.Conn], wl: Workload, port: int, proxy: bool) -> None:
+    """A fresh session per connection through the login form (CSRF, axes in front)."""
+    for i, c in enumerate(conns):
+        username, _ = wl.users[i % len(wl.users)]
+        session = Session(port, proxy)
+        status, _ = session.login(username, wl.password)
+        if status != 302:
+            sys.exit(f"bench: {username} could not sign in on port {port} (HTTP {status})")
+        c.cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+
+
+def refresh_drafts(conns: list[wrk_mix.Conn]) -> None:
+    """The drafts' versions now (another phase or the other side of a comparison may
+    have saved them)."""
+    from puncta.charting.models import Chart
+
+    ids = [d["id"] for c in conns for d in c.drafts]
+    versions = dict(Chart.objects.filter(pk__in=ids).values_list("pk", "version"))
+    for c in conns:
+        for d in c.drafts:
+            d["version"] = versions.get(d["id"], d["version"])
+
+
+def wrk_clinics(wl: Workload) -> dict[int, wrk_mix.Clinic]:
+    return {c: wrk_mix.Clinic(ids=wl.patients[c],
+                              names=[urllib.parse.quote(n) for n in wl.names[c]],
+                              weeks=wl.weeks.get(c) or [])
+            for c in wl.patients}
+
+
+def wrk_phase(phase: str, conns: list[wrk_mix.Conn], wl: Workload, port: int,
+              args: argparse.Namespace, meter: CpuMeter, server_pid: int, peak: list[int],
+              tag: str = "") -> dict[str, Any]:
+    mix, book = PHASES[phase]
+    sign_in(conns, wl, port, args.mode == "production")
+    if phase == "chart_draft_save":
+        refresh_drafts(conns)
+    from django.db import connection
+
+    connection.close()  # the bench's own backend stays out of the database's CPU
+    (records, meta, _), totals = measured(meter, server_pid, peak, lambda: wrk_mix.run(
+        conns, wrk_clinics(wl), mix, port, args.seconds, Path(args.data_dir),
+        f"{phase}{tag}", book=book))
+    elapsed = meta.get("duration_us", 0) / 1e6 or args.seconds
+    socket = sum(meta.get(k, 0) for k in ("connect", "read", "write", "timeout"))
+    return phase_report(records, elapsed, totals, socket)
+
+
+def warm_up(conns: list[wrk_mix.Conn], wl: Workload, port: int,
+            args: argparse.Namespace) -> None:
+    """--warmup seconds of the read mix, not measured: each worker's first requests load
+    templates and code, and open its database connection."""
+    if args.warmup <= 0:
+        return
+    sign_in(conns, wl, port, args.mode == "production")
+    wrk_mix.run(conns, wrk_clinics(wl), PHASES["read_mix"][0], port, args.warmup,
+                Path(args.data_dir), f"warmup-{port}")
+
+
+# --- in-process measurements (bench/inprocess.py in a child process) and EXPLAIN -------
+
+
+def inprocess(args: argparse.Namespace, wl: Workload, src: Path | None = None,
+              tag: str = "", env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Patient page vs raw-SQL floor (CPU), calendar week and series proposal p50/p95 and
+    queries, measured by the code in ``src`` (default: this tree's)."""
     username, clinic = wl.users[0]
-    ids = wl.patients[clinic]
-    rng = random.Random(2)
-    raw, app = [], []
-    with connection.cursor() as cur:
-        for _ in range(n):
-            pid = ids[rng.randrange(len(ids))]
-            t = time.perf_counter()
-            for sql in RAW_PATIENT_PAGE:
-                params = {1: [clinic, pid]}.get(RAW_PATIENT_PAGE.index(sql) + 1)
-                cur.execute(sql, params or ([clinic] if "GROUP BY" in sql else [pid]))
-                cur.fetchall()
-            raw.append(time.perf_counter() - t)
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    for _ in range(n):
-        pid = ids[rng.randrange(len(ids))]
-        t = time.perf_counter()
-        client.get(f"/patients/{pid}/", secure=True)
-        app.append(time.perf_counter() - t)
-    r50, a50 = statistics.median(raw), statistics.median(app)
-    return {"raw_p50_ms": r50 * 1000, "app_inprocess_p50_ms": a50 * 1000,
-            "ratio_inprocess": a50 / r50}
+    spec = {"username": username, "clinic": clinic, "patients": wl.patients[clinic][:500],
+            "plans": wl.plans.get(clinic, [])[:RESERVED_PLANS],
+            "weeks": wl.weeks.get(clinic) or [], "runs": args.inprocess_runs}
+    d = Path(args.data_dir)
+    (d / f"inprocess{tag}.spec.json").write_text(json.dumps(spec))
+    out = d / f"inprocess{tag}.json"
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("inprocess.py")), "--spec",
+         str(d / f"inprocess{tag}.spec.json"), "--out", str(out)],
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(src or ROOT / "src")},
+        capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
 
 
 def explain(wl: Workload) -> dict[str, dict[str, Any]]:
@@ -511,23 +697,45 @@ def explain(wl: Workload) -> dict[str, dict[str, Any]]:
 # --- main -------------------------------------------------------------------------------
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--client", choices=["python", "wrk"], default="python",
+                    help="python: threads of http.client (default); wrk: the light client")
+    ap.add_argument("--seconds", type=float, default=60, help="per phase with --client wrk")
+    ap.add_argument("--clients", type=int, default=20, help="Python client threads")
+    ap.add_argument("--connections", type=int, default=10,
+                    help="wrk connections (one signed-in user each)")
+    ap.add_argument("--phases", default=",".join(PHASES),
+                    help=f"wrk phases, comma-separated, of: {', '.join(PHASES)}")
+    ap.add_argument("--warmup", type=float, default=3,
+                    help="seconds of unmeasured read mix before the wrk phases")
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--mode", choices=["production", "dev"], default="production")
     ap.add_argument("--password", default="puncta-bench-2026")
     ap.add_argument("--seed-patients", type=int, default=0,
                     help="seed this many patients first when the database has none")
+    ap.add_argument("--plans", type=int, default=60,
+                    help="plans per clinic the bench makes to propose and book")
+    ap.add_argument("--drafts", type=int, default=30,
+                    help="draft charts per clinic the bench starts to autosave")
+    ap.add_argument("--inprocess-runs", type=int, default=300,
+                    help="runs per in-process measurement (0: skip them)")
     ap.add_argument("--json", default="bench/results.json")
     ap.add_argument("--data-dir", default="/tmp/puncta-bench")
     ap.add_argument("--no-explain", action="store_true")
-    args = ap.parse_args()
+    return ap
+
+
+def main() -> None:
+    args = parser().parse_args()
     if not args.database_url:
         sys.exit("bench: pass --database-url (or set DATABASE_URL)")
+    phases = [p for p in args.phases.split(",") if p]
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        sys.exit(f"bench: unknown phases {sorted(unknown)}; known: {', '.join(PHASES)}")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     env = configure(args)
     from django.db import connection
@@ -535,110 +743,180 @@ def main() -> None:
     from puncta.patients.models import Patient
 
     wl = workload(args)
+    tokens = conn_tokens(wl, args.connections) if args.client == "wrk" else []
     size = Patient.objects.count()
     vendor = connection.vendor
+    dbname = database_name()
     connection.close()
-    server = start_server(args, env)
-    peak = [0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak[0] = max(peak[0], tree_rss(server.pid))
-            stop.wait(0.5)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stats = Stats()
-    started = time.perf_counter()
-    deadline = started + args.seconds
-    threads = [threading.Thread(target=client_loop, args=(n, wl, args.port,
-                                                          args.mode == "production",
-                                                          deadline, stats))
-               for n in range(args.clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=15)
-
-    ops = {}
-    for op in ["login", *(o for o, _ in MIX), "booking"]:
-        lat = stats.latencies.get(op, [])
-        q = stats.queries.get(op, [])
-        ops[op] = {
-            "requests": len(lat), "errors": stats.errors.get(op, 0),
-            "p50_ms": pct(lat, 50) * 1000, "p95_ms": pct(lat, 95) * 1000,
-            "p99_ms": pct(lat, 99) * 1000, "rps": len(lat) / elapsed,
-            "queries_min": min(q) if q else None, "queries_max": max(q) if q else None,
-            "refused": stats.refusals.get(op, 0),
-        }
-    reads = [v for k, v in stats.latencies.items() if k not in {"login", *WRITES}
-             for v in v]
-    writes = [v for k, v in stats.latencies.items() if k in WRITES for v in v]
     report: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M"), "database": vendor, "patients": size,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "mode": args.mode, "clients": args.clients, "workers": args.workers,
-        "seconds": round(elapsed, 1), "operations": ops,
-        "total": {"requests": len(reads) + len(writes)
-                  + len(stats.latencies.get("login", [])),
-                  "errors": sum(stats.errors.values()), "read_requests": len(reads),
-                  "read_rps": len(reads) / elapsed,
-                  "read_p50_ms": pct(reads, 50) * 1000, "read_p95_ms": pct(reads, 95) * 1000,
-                  "read_p99_ms": pct(reads, 99) * 1000,
-                  "write_requests": len(writes), "write_p50_ms": pct(writes, 50) * 1000,
-                  "write_p95_ms": pct(writes, 95) * 1000,
-                  "write_p99_ms": pct(writes, 99) * 1000},
-        "server_peak_rss_mib": peak[0] / 2**20, "error_samples": stats.error_samples,
-    }
-    floor = raw_floor(wl)
-    floor["app_http_p50_ms"] = ops["patient_page"]["p50_ms"]
-    floor["ratio_http_loaded"] = floor["app_http_p50_ms"] / floor["raw_p50_ms"]
-    report["patient_page_raw_floor"] = floor
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "database": vendor,
+        "patients": size, "client": args.client,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_at_start": os.getloadavg()[0]},
+        "mode": args.mode, "workers": args.workers}
+    server = start_server(args, env)
+    meter = CpuMeter(app_pid=server.pid, database=dbname)
+    peak = [0]
+    try:
+        if args.client == "wrk":
+            report.update(connections=args.connections, seconds=args.seconds, phases={})
+            conns = make_conns(wl, tokens)
+            check_conns(conns, phases)
+            warm_up(conns, wl, args.port, args)
+            for phase in phases:
+                report["phases"][phase] = r = wrk_phase(phase, conns, wl, args.port, args,
+                                                        meter, server.pid, peak)
+                print(f"bench: {phase}: {r['total']['requests']} requests, "
+                      f"{r['total']['rps']:.0f}/s, {r['total']['errors']} errors", flush=True)
+        else:
+            report.update(clients=args.clients)
+            report["phases"] = {"python_mix": python_phase(args, wl, meter, server.pid,
+                                                           peak)}
+    finally:
+        stop_server(server)
+    report["server_peak_rss_mib"] = peak[0] / 2**20
+    if args.inprocess_runs:
+        report["inprocess"] = inprocess(args, wl)
     if not args.no_explain:
         report["explain"] = explain(wl)
+    report["targets"] = targets(report)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2, default=str))
     print_table(report)
     print(f"JSON: {args.json}")
 
 
+def python_phase(args: argparse.Namespace, wl: Workload, meter: CpuMeter, server_pid: int,
+                 peak: list[int]) -> dict[str, Any]:
+    """The Python client: --clients threads for --seconds over MIX (with its writes)."""
+    stats = Stats()
+
+    def go() -> float:
+        started = time.perf_counter()
+        deadline = started + args.seconds
+        threads = [threading.Thread(target=client_loop, args=(
+            n, wl, args.port, args.mode == "production", deadline, stats))
+            for n in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - started
+
+    elapsed, totals = measured(meter, server_pid, peak, go)
+    out = phase_report(stats.records, elapsed, totals)
+    reads = [r for r in stats.records if r.op not in {"login", *WRITES}]
+    writes = [r for r in stats.records if r.op in WRITES]
+    out["reads"] = figures(reads, elapsed)
+    out["writes"] = figures(writes, elapsed)
+    return out
+
+
+# --- targets of issue #16 ---------------------------------------------------------------
+
+
+def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets against what this run measured (absent: not measured)."""
+    ph = r.get("phases", {})
+    ip = r.get("inprocess", {})
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, op: str, limit: float) -> None:
+        if value is None:
+            return
+        met = value >= limit if op == ">=" else value <= limit
+        out.append({"target": name, "value": round(value, 2), "limit": f"{op} {limit:g}",
+                    "met": met})
+
+    def get(phase: str, *keys: str) -> Any:
+        v: Any = ph.get(phase)
+        for k in keys:
+            if not isinstance(v, dict):
+                return None
+            v = v.get(k)
+        return v
+
+    add("read mix req/s", get("read_mix", "total", "rps"), ">=", 250)
+    add("read mix p95 ms", get("read_mix", "total", "p95_ms"), "<=", 100)
+    page_cpu = get("patient_page", "cpu", "server_ms_per_req")
+    floor_cpu = (ip.get("patient_page_raw_floor") or {}).get("raw", {}).get("cpu_ms")
+    if page_cpu is not None and floor_cpu:
+        add("patient page server CPU / raw-SQL floor", page_cpu / floor_cpu, "<=", 3)
+    add("patient page CPU / floor (in-process)",
+        (ip.get("patient_page_raw_floor") or {}).get("cpu_ratio"), "<=", 3)
+    add("API read req/s", get("api_read", "total", "rps"), ">=", 500)
+    add("API read p99 ms", get("api_read", "total", "p99_ms"), "<=", 50)
+    add("create req/s", get("create", "total", "rps"), ">=", 300)
+    add("chart autosave p95 ms", get("chart_draft_save", "operations", "chart_draft_save",
+                                     "p95_ms"), "<=", 100)
+    add("booking p95 ms", get("booking", "operations", "booking", "p95_ms"), "<=", 100)
+    add("series proposal p95 ms (in-process)", (ip.get("series_proposal") or {}).get("p95_ms"),
+        "<=", 20)
+    add("calendar week p50 ms (in-process)", (ip.get("calendar_week") or {}).get("p50_ms"),
+        "<=", 30)
+    pages = [v.get("queries_max") for p in ph.values() for op, v in p["operations"].items()
+             if op in WEB and v.get("queries_max") is not None]
+    add("queries per page (max)", max(pages) if pages else None, "<=", 12)
+    return out
+
+
+# --- the table --------------------------------------------------------------------------
+
+
+def fmt(v: Any, spec: str = ".1f") -> str:
+    return "-" if v is None else format(v, spec)
+
+
 def print_table(r: dict[str, Any]) -> None:
+    who = (f"{r['connections']} wrk connections" if r["client"] == "wrk"
+           else f"{r.get('clients')} Python clients")
     print(f"\n{r['database']} · {r['patients']:,} patients · {r['mode']} mode · "
-          f"{r['workers']} gunicorn workers · {r['clients']} clients · {r['seconds']} s")
-    print(f"{'operation':<16}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}"
-          f"{'p99 ms':>9}{'req/s':>8}{'SQL/req':>9}")
-    for op, v in r["operations"].items():
-        q = v["queries_min"]
-        qs = "-" if q is None else (str(q) if q == v["queries_max"] else
-                                    f"{q}-{v['queries_max']}")
-        print(f"{op:<16}{v['requests']:>9}{v['errors']:>7}{v['p50_ms']:>9.1f}"
-              f"{v['p95_ms']:>9.1f}{v['p99_ms']:>9.1f}{v['rps']:>8.1f}{qs:>9}")
-    t = r["total"]
-    reads = t.get("read_requests", t["requests"])
-    print(f"{'reads (all)':<16}{reads:>9}{t['errors']:>7}{t['read_p50_ms']:>9.1f}"
-          f"{t['read_p95_ms']:>9.1f}{t['read_p99_ms']:>9.1f}{t['read_rps']:>8.1f}")
-    if t.get("write_requests"):
-        print(f"{'writes (all)':<16}{t['write_requests']:>9}{'':>7}{t['write_p50_ms']:>9.1f}"
-              f"{t['write_p95_ms']:>9.1f}{t['write_p99_ms']:>9.1f}")
-    f = r["patient_page_raw_floor"]
-    print(f"server peak RSS (master+workers): {r['server_peak_rss_mib']:.0f} MiB")
-    print(f"patient page raw SQL floor p50 {f['raw_p50_ms']:.2f} ms; app in-process p50 "
-          f"{f['app_inprocess_p50_ms']:.2f} ms (ratio {f['ratio_inprocess']:.1f}); "
-          f"over HTTP under load p50 {f['app_http_p50_ms']:.1f} ms "
-          f"(ratio {f['ratio_http_loaded']:.1f})")
+          f"{r['workers']} gunicorn workers · {who} · load at start "
+          f"{r['machine']['load_at_start']:.1f}")
+    head = (f"{'operation':<18}{'requests':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}"
+            f"{'p99 ms':>8}{'req/s':>8}{'SQL/req':>8}{'appCPU':>8}")
+    for name, ph in r.get("phases", {}).items():
+        c = ph["cpu"]
+        print(f"\n[{name}] {ph['seconds']} s · server CPU/req: app {c['app_ms_per_req']:.2f} ms"
+              f" + db {c['db_ms_per_req']:.2f} ms = {c['server_ms_per_req']:.2f} ms"
+              f" · {c['cores_busy']:.2f} cores busy")
+        print(head)
+        rows = [*list(ph["operations"].items()), ("(all)", ph["total"])]
+        if "web" in ph:
+            rows.append(("(web pages)", ph["web"]))
+        for op, v in rows:
+            q = v["queries_min"]
+            qs = "-" if q is None else (str(q) if q == v["queries_max"] else
+                                        f"{q}-{v['queries_max']}")
+            err = f"{v['errors']}" + (f"+{v['refused']}r" if v.get("refused") else "")
+            print(f"{op:<18}{v['requests']:>9}{err:>7}{v['p50_ms']:>8.1f}{v['p95_ms']:>8.1f}"
+                  f"{v['p99_ms']:>8.1f}{v['rps']:>8.1f}{qs:>8}"
+                  f"{fmt(v.get('app_cpu_ms_header'), '.2f'):>8}")
+        if ph["error_samples"] or ph.get("socket_errors"):
+            print(f"  errors: {', '.join(ph['error_samples'])} "
+                  f"socket errors {ph.get('socket_errors', 0)}")
+    print(f"\nserver peak RSS (master+workers): {r['server_peak_rss_mib']:.0f} MiB")
+    ip = r.get("inprocess") or {}
+    if "error" in ip:
+        print("in-process measurements failed:", ip["error"][-500:])
+    f = ip.get("patient_page_raw_floor")
+    if f:
+        print(f"patient page in-process: raw SQL floor {f['raw']['cpu_ms']:.2f} ms CPU "
+              f"(p50 {f['raw']['p50_ms']:.2f} ms); page {f['page']['cpu_ms']:.2f} ms CPU "
+              f"(p50 {f['page']['p50_ms']:.2f} ms); CPU ratio {fmt(f['cpu_ratio'], '.1f')}")
+    for k in ("calendar_week", "series_proposal"):
+        v = ip.get(k)
+        if v:
+            print(f"{k} in-process: p50 {v['p50_ms']:.1f} ms, p95 {v['p95_ms']:.1f} ms, "
+                  f"CPU {v['cpu_ms']:.1f} ms, {v['queries']} queries (HTTP {v['status']})")
+    for e in r.get("targets", []):
+        print(f"  {'met ' if e['met'] else 'MISS'} {e['target']}: {e['value']} "
+              f"(target {e['limit']})")
     for op, e in r.get("explain", {}).items():
         print(f"\n-- {op}: {e['queries']} queries; slowest {e['slowest_ms']:.2f} ms:\n"
               f"   {e['sql'][:300]}")
         for line in e["plan"][:8]:
             print(f"   | {line}")
-    if r["error_samples"]:
-        print("errors e.g.:", ", ".join(r["error_samples"]))
 
 
 if __name__ == "__main__":

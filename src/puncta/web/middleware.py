@@ -1,7 +1,8 @@
-"""Bench-mode instrumentation: count SQL queries per request (PUNCTA_BENCH=1 only)."""
+"""Bench-mode instrumentation: SQL queries and app CPU per request (PUNCTA_BENCH=1 only)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,11 +11,17 @@ from django.http import HttpRequest, HttpResponse
 
 
 class QueryCountHeaderMiddleware:
+    """``X-Puncta-Queries``: SQL statements the request ran; ``X-Puncta-CPU-us``: CPU
+    microseconds this thread spent in the middleware stack and view (a gunicorn sync
+    worker serves one request at a time on one thread, so this is the request's app CPU,
+    not wall time: it does not grow while the worker waits for the database)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         count = 0
+        cpu_start = time.thread_time_ns()
 
         def counter(execute: Callable[..., Any], sql: str, params: Any, many: bool,
                     context: Any) -> Any:
@@ -25,6 +32,7 @@ class QueryCountHeaderMiddleware:
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
         response.headers["X-Puncta-Queries"] = str(count)
+        response.headers["X-Puncta-CPU-us"] = str((time.thread_time_ns() - cpu_start) // 1000)
         return response
 
 
