@@ -29,7 +29,7 @@ from puncta import facts as records
 from puncta import rules
 from puncta.accounts.roles import Role
 from puncta.audit.models import Action
-from puncta.charting.checks import ui_of
+from puncta.charting.checks import numbing_findings, session_findings
 from puncta.charting.models import (
     AdverseEvent,
     AEPhase,
@@ -41,8 +41,9 @@ from puncta.charting.models import (
 )
 from puncta.charting.services import (
     aftercare_sheet,
+    amendment_seal,
     checkin_text,
-    sha256_of,
+    seal,
     signed_document,
 )
 from puncta.devices.models import CartridgeLot, LotDraw
@@ -382,27 +383,20 @@ class CareStage:
             previous=list(previous), interval=_interval(c))
         n_cond = len(c.facts.facts.conditions)
         n_med = len(c.facts.facts.medications)
-        findings = []
-        for f in d.findings:
-            item = f.to_dict()
-            item["ui"] = ui_of(f.field, content["zones"], n_cond, n_med)
-            findings.append(item)
+        findings = session_findings(d, content["zones"], n_cond, n_med)
         numbing = content["numbing"]
         if numbing["used"]:
             nd = self.rules.numbing(numbing["product"], float(numbing["amount_g"]),
-                                    float(numbing["area_cm2"]), adult=True,
+                                    float(numbing["area_cm2"]), adult=rules.is_adult(
+                                        c.row.patient.date_of_birth, day, c.jurisdiction),
                                     exclusions=tuple(records.numbing_exclusions(c.facts.facts)))
             if nd.verdict == "refuse":  # the rules exclude the cream for this patient
                 content["numbing"] = {**numbing, "used": False, "product": "",
                                       "amount_g": "", "area_cm2": "", "applied_at": "",
                                       "removed_at": ""}
                 nd = None
-            for f in nd.findings if nd is not None else ():
-                item = f.to_dict()
-                name = f.field.split("[")[0]
-                item["field"] = f"numbing.{f.field}"
-                item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
-                findings.append(item)
+            if nd is not None:
+                findings += numbing_findings(nd)
         verdict = rules.verdict_of_severities(f["severity"] for f in findings)
         if verdict == "refuse":
             return None
@@ -627,10 +621,8 @@ class Out:
             chart.lot_draw_id = draw.pk if draw else None
             pr = slot.practitioner
             doc = _document(chart, c, slot, lot)
-            doc["signed_by"] = {"id": pr.user_id, "name": pr.label}
-            doc["signed_at"] = chart.signed_at.isoformat()
+            chart.sha256 = seal(doc, by_id=pr.user_id, by_name=pr.label, at=chart.signed_at)
             chart.signed_content = doc
-            chart.sha256 = sha256_of(doc)
             with translation.override(None):
                 chart.aftercare = aftercare_sheet(chart, chart.max_depth)
             who = pr.who()
@@ -904,12 +896,12 @@ def _amend(chart: Chart, c: Course, slot: Slot, lot: CartridgeLot | None, pr: St
     at = (chart.cosigned_at or chart.signed_at) + dt.timedelta(hours=rng.randint(2, 48))
     doc = _document(chart, c, slot, lot)
     doc["content"] = after
-    doc["amendment"] = {"number": 1, "reason": "Late entry", "by": pr.label,
-                        "previous_sha256": chart.sha256}
+    sha256 = amendment_seal(doc, number=1, reason="Late entry", by_name=pr.label,
+                            previous_sha256=chart.sha256)
     am = Amendment(chart_id=chart.pk, number=1, reason="Late entry", before=before,
                    after=after, changed=["notes"], verdict=chart.verdict,
                    findings=chart.findings, rules_version=chart.rules_version,
-                   sha256=sha256_of(doc), by_id=pr.user_id, at=at)
+                   sha256=sha256, by_id=pr.user_id, at=at)
     chart.content = after
     chart.version += 1
     chart.updated_at = max(chart.updated_at, at)
