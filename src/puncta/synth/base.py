@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from django.db import models
 
 from .auditlog import AuditWriter, Who
+from .messages import MessageTexts
 from .screening import CachedScreener
 
 BENCH_PASSWORD = "puncta-bench-2026"  # noqa: S105 - synthetic users of a bench database
@@ -118,6 +119,7 @@ class Context:
     cfg: SeedConfig
     audit: AuditWriter = field(default_factory=AuditWriter)
     screener: CachedScreener = field(default_factory=CachedScreener)
+    messages: MessageTexts = field(default_factory=MessageTexts)
     counts: Counter[str] = field(default_factory=Counter)
     results: Counter[str] = field(default_factory=Counter)
     nets: list[ClinicNet] = field(default_factory=list)

@@ -42,7 +42,6 @@ from puncta.charting.models import (
 from puncta.charting.services import (
     aftercare_sheet,
     amendment_seal,
-    checkin_text,
     seal,
     signed_document,
 )
@@ -52,7 +51,7 @@ from puncta.plans.services import _findings as plan_findings
 from puncta.rules.depth import usual_range
 from puncta.scheduling import durations
 from puncta.scheduling.models import Appointment, Kind, PatientMessage, Status
-from puncta.scheduling.reminders import REMINDER_HOURS, message_text
+from puncta.scheduling.reminders import REMINDER_HOURS, recall_after
 
 from . import fastdb
 from .auditlog import Who
@@ -411,7 +410,8 @@ class CareStage:
             supervision = "supervision.required" in d.codes
         assert desk.lots is not None
         lot = desk.lots.draw(slot.device, day, rng)
-        signed = slot.end + dt.timedelta(minutes=rng.randint(2, 90))
+        # In UTC, as the app's clock stamps it (the signed document holds its isoformat).
+        signed = (slot.end + dt.timedelta(minutes=rng.randint(2, 90))).astimezone(dt.UTC)
         return Prepared(day, content, findings, verdict, d.rules_version,
                         supervision or verdict == "review", signed, lot)
 
@@ -698,28 +698,27 @@ class Out:
                   now: dt.datetime) -> None:
         net = desk.net
         clinic = net.clinic
+        texts = ctx.messages
         locs = {loc.pk: loc for loc in net.locations}
         chart_of = {appt.pk: ch for ch, appt in charts}
         checkin_after = dt.timedelta(hours=rules.checkin().after_hours)
-        msgs: list[PatientMessage] = []
+        # Plain rows (PatientMessage's columns), not model instances: the most numerous table.
+        rows: list[tuple[Any, ...]] = []
         for a, c, _slot, _clerk in self.appointments:
             p = c.row.patient
-            view = _ApptView(a, p, clinic, locs[a.location_id])
+            loc = locs[a.location_id]
             lang = p.preferred_language
             reachable = bool(p.email) and not getattr(p, "contact_opt_out", False)
 
             def add(kind: str, when: dt.datetime, status: str, reason: str = "",
                     subject_body: tuple[str, str] | None = None, a: Appointment = a,
-                    view: _ApptView = view, p: Any = p, lang: str = lang) -> None:
+                    p: Any = p, lang: str = lang, loc: Any = loc) -> None:
                 if subject_body is None:
-                    with translation.override(lang):
-                        subject_body = message_text(kind, view)  # type: ignore[arg-type]
+                    subject_body = texts.appointment(kind, lang, p, clinic, loc, a.start)
                 sent = when + dt.timedelta(seconds=20) if status in ("sent", "skipped") \
                     else None
-                msgs.append(PatientMessage(
-                    patient_id=p.pk, appointment_id=a.pk, kind=kind, channel="email",
-                    subject=subject_body[0], body=subject_body[1], status=status,
-                    reason=reason, send_after=when, sent_at=sent, created_at=a.created_at))
+                rows.append((p.pk, a.pk, kind, "email", subject_body[0], subject_body[1],
+                             status, reason, when, sent, a.created_at))
 
             delivered = "sent" if reachable else "skipped"
             why = "" if reachable else "no email address"
@@ -732,31 +731,32 @@ class Out:
             checkin_at = a.end + checkin_after
             if a.status == Status.BOOKED:
                 add("checkin", checkin_at, "queued")
-                sessions = c.plan.course["sessions"]
-                if a.session_number == len(sessions):
-                    m = c.plan.course["maintenance"]
-                    gap = dt.date.fromisoformat(m["earliest"]) - dt.date.fromisoformat(
-                        sessions[-1]["target"])
-                    add("recall", a.start + gap, "queued")
+                if a.session_number == len(c.plan.course["sessions"]):
+                    add("recall", a.start + recall_after(c.plan.course), "queued")
             elif a.status in (Status.MISSED, Status.CANCELLED):
                 add("checkin", checkin_at, "cancelled", "appointment cancelled")
             else:
                 add("checkin", checkin_at, "cancelled", "replaced by the chart's check-in")
                 chart = chart_of.get(a.pk)
                 if chart is not None:
-                    chart.patient = p
-                    sb = checkin_text(chart, lang)
+                    sb = texts.checkin(lang, p, clinic, chart.aftercare, chart.on)
                     when = chart.signed_at + checkin_after
                     add("checkin", when, delivered if when < now else "queued",
                         why if when < now else "", sb)
-        fastdb.insert(PatientMessage, msgs)
-        ctx.created(PatientMessage, len(msgs))
+        ids = fastdb.reserve_ids(PatientMessage, len(rows))
+        fastdb.insert_rows(PatientMessage, MESSAGE_COLUMNS,
+                           [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        ctx.created(PatientMessage, len(rows))
         worker = Who(None, WORKER, "", clinic.pk)
-        for m in msgs:
-            if m.status in ("sent", "skipped"):
-                ctx.audit.add(m.sent_at, worker, Action.UPDATE, "scheduling.patientmessage",
-                              m.pk, patient_id=m.patient_id,
-                              data={"kind": m.kind, "status": m.status})
+        for pk, (patient_id, _a, kind, _ch, _s, _b, status, _r, _w, sent, _c) in zip(
+                ids, rows, strict=True):
+            if status in ("sent", "skipped"):
+                ctx.audit.add(sent, worker, Action.UPDATE, "scheduling.patientmessage",
+                              pk, patient_id=patient_id, data={"kind": kind, "status": status})
+
+
+MESSAGE_COLUMNS = ("id", "patient_id", "appointment_id", "kind", "channel", "subject", "body",
+                   "status", "reason", "send_after", "sent_at", "created_at")
 
 
 def _interval(c: Course) -> tuple[int, int]:
@@ -785,20 +785,6 @@ class Prepared:
 
 def plan_clinic(c: Course) -> int:
     return c.row.patient.clinic_id
-
-
-@dataclass
-class _ApptView:
-    """What ``scheduling.reminders.message_text`` reads of an appointment."""
-
-    appt: Appointment
-    patient: Any
-    clinic: Any
-    location: Any
-
-    @property
-    def start(self) -> dt.datetime:
-        return self.appt.start
 
 
 def _content(c: Course, slot: Slot, rng: Any) -> tuple[dict[str, Any], Zones]:
