@@ -123,3 +123,18 @@ def test_synth_has_no_hash_or_document_of_its_own():
         assert not re.search(r"^\s*import hashlib|hashlib\.", text, re.M), path.name
         assert "json.dumps(" not in text or path.name == "fastdb.py", path.name
         assert not re.search(r"import .*gettext", text), path.name
+
+
+def test_seed_without_the_synth_extra_says_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    from django.core.management import call_command
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "faker" else real(name, *a))
+    with pytest.raises(SystemExit) as exc:
+        call_command("seed", "--patients", "1", "--no-progress")
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "pip install 'puncta[synth]'" in err and len(err.splitlines()) == 1
