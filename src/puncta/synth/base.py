@@ -30,7 +30,9 @@ class SeedConfig:
     years: int = 3
     seed: int = 1
     today: dt.date = field(default_factory=dt.date.today)
-    batch_size: int = 1000
+    # Patients per transaction (per clinic): fewer commits and chain-head updates; a
+    # batch holds its ~55 audit events per patient in memory until its flush.
+    batch_size: int = 2000
     password: str = BENCH_PASSWORD
     progress: bool = True
 

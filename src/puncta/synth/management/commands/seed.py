@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="same seed, same data")
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
                             help="last day of the history (YYYY-MM-DD; default today)")
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=synth.SeedConfig.batch_size)
         parser.add_argument("--password", default=synth.BENCH_PASSWORD,
                             help="password of every seeded user")
         parser.add_argument("--no-progress", action="store_true")
