@@ -250,6 +250,7 @@ def screening_verdict(subject: rules.Patient, origin: dict[str, str], *, on: dt.
 def decision_sha256(screening: Screening) -> str:
     """The fingerprint of the physician's signed decision on a screening (one
     definition: ``screening_review`` and the synthetic seed)."""
+    assert screening.decided_at is not None, "a decided screening"
     signed = {"screening": screening.pk, "decision": screening.decision,
               "note": screening.decision_note, "conditions": screening.decision_conditions,
               "restrictions": screening.restrictions_data, "by": screening.decided_by_id,
