@@ -21,6 +21,7 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import translation
@@ -765,8 +766,11 @@ def _interval(c: Course) -> tuple[int, int]:
 
 
 def _sup(s: Staff | None) -> rules.Supervisor | None:
-    return None if s is None else rules.Supervisor(id=s.membership_id, name=s.label,
-                                                   role=s.role)
+    """The supervising physician as booking puts them to the rules (``facts.supervisor``
+    of the membership; presence is not known before the day)."""
+    if s is None:
+        return None
+    return records.supervisor(SimpleNamespace(pk=s.membership_id, user=s.label, role=s.role))
 
 
 @dataclass
