@@ -555,8 +555,11 @@ class Out:
         appts = [a for a, _, _, _ in self.appointments]
         fastdb.insert(Appointment, appts)
         ctx.created(Appointment, len(appts))
+        by_status: dict[str, list[int]] = defaultdict(list)
         for plan, status in self.plan_updates:
-            TreatmentPlan.objects.filter(pk=plan.pk).update(status=status)
+            by_status[status].append(plan.pk)
+        for status, pks in sorted(by_status.items()):  # one statement per status
+            TreatmentPlan.objects.filter(pk__in=pks).update(status=status)
         today = ctx.cfg.today
         now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
         for a, _c, _slot, clerk in self.appointments:
