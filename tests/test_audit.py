@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from puncta.audit.models import AuditEvent
+from puncta.audit.seal import seal_all
 from puncta.audit.services import SYSTEM, record
 from puncta.audit.verify import verify_chain
 from puncta.patients.models import Patient
@@ -112,7 +113,9 @@ def test_database_refuses_update_and_delete():
 
 
 def _tamper(sql: str) -> None:
-    """Change a row behind the application's back, as an attacker with SQL access would."""
+    """Change a row behind the application's back, as an attacker with SQL access would,
+    once the events are sealed (the writers' commits have sealed them by then)."""
+    seal_all()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # A superuser can switch user triggers off for the session: that is the attack.

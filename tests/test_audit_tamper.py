@@ -17,6 +17,7 @@ from django.db import connection
 
 from puncta.audit.checkpoints import CheckpointError, sign, write_checkpoint
 from puncta.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, chain_hash
+from puncta.audit.seal import seal_all
 from puncta.audit.services import SYSTEM, Actor, record
 from puncta.audit.verify import verify_chain
 
@@ -43,7 +44,9 @@ def anchored(settings, tmp_path):
 
 
 def _raw(*statements: str, params: list[object] | None = None) -> None:
-    """Run SQL as the attacker: guards lifted for the duration, then put back."""
+    """Run SQL as the attacker on the sealed log: guards lifted for the duration, then
+    put back."""
+    seal_all()
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # The test's own inserts are still in its transaction: settle their deferred
@@ -65,14 +68,15 @@ def _raw(*statements: str, params: list[object] | None = None) -> None:
 
 def _rechain(chain: str) -> None:
     """Recompute every hash of a chain after a deletion and move its head: the forgery
-    that an unkeyed hash cannot catch."""
+    that an unkeyed hash cannot catch (positions renumbered too)."""
+    seal_all()
     prev = GENESIS_HASH
     events = list(AuditEvent.objects.filter(chain=chain).order_by("id"))
-    for event in events:
+    for position, event in enumerate(events, 1):
         event.prev_hash = prev
         new = chain_hash(prev, event.content())
-        _raw("UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
-             params=[prev, new, event.id])
+        _raw("UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+             params=[position, prev, new, event.id])
         prev = new
     _raw("UPDATE audit_auditchainhead SET last_hash = %s, count = %s WHERE chain = %s",
          params=[prev, len(events), chain])
@@ -288,6 +292,10 @@ def test_clinics_write_to_their_own_chains():
     eb = record(Actor(label="y", clinic_id=b.pk), "read", object_type="t")
     es = record(SYSTEM, "read", object_type="t")
     assert (ea.chain, eb.chain, es.chain) == (f"clinic:{a.pk}", f"clinic:{b.pk}", "system")
+    assert seal_all() == 3
+    for e in (ea, eb, es):
+        e.refresh_from_db()
+        assert e.seq == 1
     assert ea.prev_hash == eb.prev_hash == es.prev_hash == GENESIS_HASH
     heads = dict(AuditChainHead.objects.values_list("chain", "count"))
     assert heads == {f"clinic:{a.pk}": 1, f"clinic:{b.pk}": 1, "system": 1}

@@ -296,12 +296,6 @@ CARE_API = {
 }
 # Known misses, measured (strict: the marker must go when they are fixed).
 CARE_OVER_LIMIT: dict[str, str] = {
-    "appointment": "17 queries, constant: the page now runs the treatment gate before the "
-                   "day (screening, consent versions, consents) to flag a consent withdrawn "
-                   "or a screening lapsed since booking",
-    "api_proposal": "16 queries, constant: the proposal now also reads the patient's "
-                    "sessions already done in every course (one query), which the rules "
-                    "count by zone for spacing",
     "series": "19 queries, constant (tests count 2 savepoints that production does not "
               "run): session, user, membership, plan, zones, series, hours, staff, devices, "
               "rooms, intake, calendar (one query for every session's days), time off, "

@@ -201,7 +201,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user's memberships with the user (one query).
+    "puncta.accounts.backends.MembershipBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("PUNCTA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours: a locked account/IP may retry after 15 minutes
@@ -321,6 +322,16 @@ TASKS = {
 # variable, or a file generated once in the data directory (never in the database).
 # Production must name one explicitly (_check_production).
 AUDIT_KEY = os.environ.get("PUNCTA_AUDIT_KEY", "")
+# Who links audit events into their chain (puncta.audit.seal): "commit" — the writer,
+# right after its commit, unless another writer is already sealing (default); "worker" —
+# only the worker, every PUNCTA_AUDIT_SEAL_SECONDS (one less transaction per request).
+AUDIT_SEAL = os.environ.get("PUNCTA_AUDIT_SEAL", "commit")
+if AUDIT_SEAL not in ("commit", "worker"):
+    raise ImproperlyConfigured("PUNCTA_AUDIT_SEAL must be 'commit' or 'worker'.")
+AUDIT_SEAL_SECONDS = float(os.environ.get("PUNCTA_AUDIT_SEAL_SECONDS", "2"))
+# A writer seals at most this often per chain and process (the test suite: every commit).
+AUDIT_SEAL_EVERY_MS = float(os.environ.get(
+    "PUNCTA_AUDIT_SEAL_EVERY_MS", "0" if MODE == "test" else "200"))
 AUDIT_KEY_FILE = Path(os.environ.get("PUNCTA_AUDIT_KEY_FILE") or DATA_DIR / "audit.key")
 # Signed checkpoints: a JSON-lines file appended to (default), or, when
 # PUNCTA_AUDIT_CHECKPOINT_STORAGE names a Django storage backend, one object per checkpoint

@@ -25,6 +25,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.EN
     )
+    # Set on the signed-in user of a request by backends.MembershipBackend.
+    active_memberships: list[Membership] | None = None
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

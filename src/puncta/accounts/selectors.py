@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from .backends import MAX_MEMBERSHIPS
 from .models import Membership, User
 from .roles import roles_with
 
@@ -18,7 +19,10 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 def active_membership(user: User, clinic_id: int | None) -> Membership | None:
     """The membership for the clinic chosen in the session, else the user's first."""
-    memberships = list(memberships_of(user)[:50])
+    # Loaded with the user by the authentication backend on every request.
+    memberships = getattr(user, "active_memberships", None)
+    if memberships is None:
+        memberships = list(memberships_of(user)[:MAX_MEMBERSHIPS])
     for m in memberships:
         if m.clinic_id == clinic_id:
             return m

@@ -27,6 +27,9 @@ class ChainState:
 
 def check_event(state: ChainState, event: AuditEvent) -> str | None:
     """Advance the walk by one event, or say what is wrong with it."""
+    if event.seq is not None and event.seq != state.count + 1:
+        return (f"it claims position {event.seq} in its chain but follows event "
+                f"{state.count} (an event before it was removed)")
     if event.prev_hash != state.prev:
         return LINK_PROBLEM
     if event.compute_hash() != event.hash:
@@ -37,6 +40,43 @@ def check_event(state: ChainState, event: AuditEvent) -> str | None:
     state.count += 1
     state.last_id = event.id
     return None
+
+
+def walk(chain: str | None = None, *, after: ChainState | None = None,
+         batch_size: int = 2000) -> Iterator[AuditEvent]:
+    """Sealed events in chain order: first those linked before sealing existed (no
+    ``seq``; id order is their chain order), then the sealed ones by position. One chain,
+    or every chain interleaved (each chain's events still in its order). ``after``: only
+    what follows the walk's state (a checkpoint's mark)."""
+    base = AuditEvent.objects.filter(hash__isnull=False)
+    if chain is not None:
+        base = base.filter(chain=chain)
+    inline = base.filter(seq__isnull=True)
+    sealed = base.filter(seq__isnull=False)
+    last_id, last_seq = 0, 0
+    if after is not None and after.count:
+        mark = AuditEvent.objects.filter(id=after.last_id).values("seq").first()
+        if mark is not None and mark["seq"] is not None:
+            inline = inline.none()
+            last_seq = mark["seq"]
+        else:
+            last_id = after.last_id
+    while True:
+        batch = list(inline.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            break
+        yield from batch
+        last_id = batch[-1].id
+    chains = [chain] if chain is not None else list(
+        sealed.order_by("chain").values_list("chain", flat=True).distinct())
+    for name in chains:
+        seq = last_seq if chain is not None else 0
+        while True:
+            batch = list(sealed.filter(chain=name, seq__gt=seq).order_by("seq")[:batch_size])
+            if not batch:
+                break
+            yield from batch
+            seq = batch[-1].seq or 0
 
 
 @contextmanager

@@ -29,8 +29,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from .chain import ChainState, check_event, snapshot
+from .chain import ChainState, check_event, snapshot, walk
 from .models import AuditChainHead, AuditEvent
+from .seal import seal_all
 
 try:  # POSIX: serialises concurrent checkpoint writers on the file
     import fcntl
@@ -321,6 +322,7 @@ def write_checkpoint() -> Checkpoint:
     with st.locked():
         record = st.latest()
         previous = parse(record, key) if record is not None else None
+        seal_all()
         with snapshot():
             marks = _extend(previous)
         at = timezone.now().isoformat()
@@ -345,22 +347,22 @@ def _extend(previous: Checkpoint | None, batch_size: int = 2000) -> list[Mark]:
         mark = before.get(head.chain)
         if mark is not None and mark.count:
             still = AuditEvent.objects.filter(chain=head.chain, id=mark.last_id).first()
-            n = AuditEvent.objects.filter(chain=head.chain, id__lte=mark.last_id).count()
-            if still is None or still.hash != mark.head or n != mark.count:
+            if still is not None and still.seq is not None:
+                position = still.seq
+            else:  # linked before sealing existed: its position is its rank by id
+                position = AuditEvent.objects.filter(
+                    chain=head.chain, id__lte=mark.last_id, seq__isnull=True,
+                    hash__isnull=False).count()
+            if still is None or still.hash != mark.head or position != mark.count:
                 raise CheckpointError(
                     f"chain {head.chain} no longer holds the events checkpoint {label} "
                     "signed: not signing (run 'puncta audit verify')")
             state = ChainState(head.chain, mark.head, mark.count, mark.last_id)
-        while True:
-            batch = list(AuditEvent.objects.filter(chain=head.chain, id__gt=state.last_id)
-                         .order_by("id")[:batch_size])
-            if not batch:
-                break
-            for event in batch:
-                problem = check_event(state, event)
-                if problem:
-                    raise CheckpointError(
-                        f"audit chain broken at event {event.id}: {problem}: not signing")
+        for event in walk(head.chain, after=state, batch_size=batch_size):
+            problem = check_event(state, event)
+            if problem:
+                raise CheckpointError(
+                    f"audit chain broken at event {event.id}: {problem}: not signing")
         if state.count != head.count or state.prev != head.last_hash:
             raise CheckpointError(f"chain {head.chain}'s head does not match its events: "
                                   "not signing")

@@ -36,7 +36,7 @@ def restore_triggers(connection: BaseDatabaseWrapper) -> None:
     an attack that did so shows in the chain and checkpoints, not only here)."""
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
-            triggers = importlib.import_module("puncta.audit.migrations.0002_append_only_triggers")
+            triggers = importlib.import_module("puncta.audit.migrations.0004_sealing")
             for sql in triggers.SQLITE:
                 cur.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
         elif connection.vendor == "postgresql":
@@ -50,7 +50,8 @@ def restore_triggers(connection: BaseDatabaseWrapper) -> None:
 
 def setup_app_role(connection: BaseDatabaseWrapper, role: str, password: str = "") -> None:
     """Create the role if it does not exist (needs CREATEROLE), then grant it normal rights
-    on every table but only SELECT and INSERT on audit events, and no DELETE or TRUNCATE
+    on every table but only SELECT, INSERT and the sealing columns' UPDATE on audit
+    events, and no DELETE or TRUNCATE
     on the chain heads (SELECT ... FOR UPDATE and the head update need UPDATE there)."""
     q = connection.ops.quote_name
     with connection.cursor() as cur:
@@ -85,6 +86,8 @@ def setup_app_role(connection: BaseDatabaseWrapper, role: str, password: str = "
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {q(role)}",
             f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {q(role)}",
             f"REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {EVENTS} FROM {q(role)}",
+            # Sealing sets these three on an unsealed event (the trigger allows only that).
+            f"GRANT UPDATE (seq, prev_hash, hash) ON {EVENTS} TO {q(role)}",
             f"REVOKE DELETE, TRUNCATE, TRIGGER, REFERENCES ON {HEADS} FROM {q(role)}",
         ):
             cur.execute(sql)

@@ -1,7 +1,14 @@
 """The append-only, hash-chained audit log.
 
 Each event stores the SHA-256 of its own content and the previous event's hash, so a
-changed or deleted row breaks the chain at that point (``puncta audit verify``). The
+changed or deleted row breaks the chain at that point (``puncta audit verify``).
+
+An event is written in the transaction of the action it records, *unsealed* (no link
+yet): writers never wait on each other. Sealing (``seal.py``) then links the committed
+events of a chain, oldest first, in one short transaction per batch: it gives each its
+position (``seq``), the previous hash and its own hash. The database lets an UPDATE do
+exactly that and nothing else (the triggers of migration 0004), so an unsealed event is
+as append-only as a sealed one. The
 database also refuses UPDATE, DELETE and TRUNCATE on the table (triggers in the
 migrations), and signed checkpoints outside the database (``checkpoints.py``) catch what
 someone able to rewrite the whole table could do.
@@ -91,8 +98,12 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     # Not covered by the hash: moving an event to another chain breaks both chains' links.
     chain = models.CharField(max_length=40)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Null until sealed. ``seq`` is the event's position in its chain (1-based); events
+    # chained before sealing existed (inline, in id order) have a hash and no seq.
+    seq = models.BigIntegerField(null=True)
+    # NULL, not "": unsealed events share no value under the unique constraint.
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["-id"]
@@ -100,6 +111,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["clinic", "patient_id", "-id"], name="audit_clinic_patient"),
             models.Index(fields=["clinic", "actor", "-id"], name="audit_clinic_actor"),
             models.Index(fields=["chain", "id"], name="audit_chain_order"),
+            models.Index(fields=["chain", "seq"], name="audit_chain_seq"),
+            # What sealing looks for: small, whatever the size of the log.
+            models.Index(fields=["chain", "id"], name="audit_unsealed",
+                         condition=models.Q(hash__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -122,8 +137,12 @@ class AuditEvent(models.Model):
             ip=self.ip, reason=self.reason, data=self.data,
         )
 
+    @property
+    def sealed(self) -> bool:
+        return self.hash is not None
+
     def compute_hash(self) -> str:
-        return chain_hash(self.prev_hash, self.content())
+        return chain_hash(self.prev_hash or "", self.content())
 
 
 class AuditChainHead(models.Model):

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Action, AuditChainHead, AuditEvent, chain_for
+from .models import Action, AuditEvent, chain_for
+from .seal import lock_head, seal_soon
+
+__all__ = ["lock_head"]  # the seed's bulk writer locks heads as sealing does
 
 
 @dataclass(frozen=True)
@@ -95,52 +99,37 @@ def record(
 def record_many(
     actor: Actor, entries: Iterable[Entry], *, clinic_id: int | None = None
 ) -> list[AuditEvent]:
-    """Append events to their clinic's chain in one insert, holding that chain head's lock.
+    """Append events to their clinic's chain, in the caller's transaction, with no lock.
 
-    Only writers of the same clinic wait on each other; other clinics have their own head."""
+    They are inserted unsealed (one insert) and sealed after the transaction commits
+    (``seal.seal_soon``): writers of one clinic no longer wait for each other's commit."""
     entries = list(entries)
     if not entries:
         return []
     clinic = clinic_id if clinic_id is not None else actor.clinic_id
     chain = chain_for(clinic)
+    now = timezone.now()
+    events = [
+        AuditEvent(
+            at=now,
+            actor=actor.user,
+            actor_label=actor.display,
+            role=actor.role,
+            clinic_id=clinic,
+            patient_id=e.patient_id,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            action=e.action,
+            ip=actor.ip,
+            reason=e.reason,
+            data=e.data,
+            chain=chain,
+        )
+        for e in entries
+    ]
     # No savepoint: inside the action's transaction a failed audit write must fail the
     # action, not be rolled back on its own.
     with transaction.atomic(savepoint=False):
-        head = lock_head(chain)
-        now = timezone.now()
-        events = []
-        prev = head.last_hash
-        for e in entries:
-            event = AuditEvent(
-                at=now,
-                actor=actor.user,
-                actor_label=actor.display,
-                role=actor.role,
-                clinic_id=clinic,
-                patient_id=e.patient_id,
-                object_type=e.object_type,
-                object_id=e.object_id,
-                action=e.action,
-                ip=actor.ip,
-                reason=e.reason,
-                data=e.data,
-                chain=chain,
-                prev_hash=prev,
-            )
-            event.hash = event.compute_hash()
-            prev = event.hash
-            events.append(event)
         AuditEvent.objects.bulk_create(events)
-        AuditChainHead.objects.filter(pk=head.pk).update(
-            last_hash=prev, count=head.count + len(events))
+        transaction.on_commit(partial(seal_soon, chain), robust=True)
     return events
-
-
-def lock_head(chain: str) -> AuditChainHead:
-    """The chain's head row, locked until the transaction ends (created on first use)."""
-    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
-    if head is None:
-        # Two first writers of a new chain: the loser's insert fails on the unique chain
-        # and it then waits on the winner's row, like any later writer.
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
-    return head

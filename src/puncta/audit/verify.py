@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .chain import ChainState, check_event, snapshot
+from .chain import ChainState, check_event, snapshot, walk
 from .checkpoints import Anchor, CheckpointError, Mark, load_anchor
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead
+from .seal import seal_all, unsealed_count
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,14 @@ class ChainReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk every chain in id order; report the first event whose link or content is
-    wrong, then heads, the latest checkpoint and the append-only triggers."""
+def verify_chain(batch_size: int = 2000, *, seal: bool = True) -> ChainReport:
+    """Walk every chain in its order; report the first event whose link or content is
+    wrong, then heads, the latest checkpoint and the append-only triggers.
+
+    Events still awaiting their seal are sealed first (``seal=False``: counted instead,
+    in the report's notes)."""
+    if seal:
+        seal_all()
     # The checkpoint is read before the snapshot starts: every event it signs was
     # committed before it was written, so the snapshot holds them all.
     try:
@@ -48,8 +54,12 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
     problems += guards
     if anchor.problem and not (anchor.missing and report.checked == 0):
         problems.append(anchor.problem)
-    notes = () if anchor.checkpoint or anchor.problem else (
+    notes: tuple[str, ...] = () if anchor.checkpoint or anchor.problem else (
         "no checkpoint yet: run 'puncta audit checkpoint' to anchor the log",)
+    if not seal:
+        waiting = unsealed_count()
+        if waiting:
+            notes += (f"{waiting} events await their seal",)
     return ChainReport(
         ok=not problems, checked=report.checked, broken_at=report.broken_at,
         problem="; ".join(problems), chains=report.chains,
@@ -62,28 +72,22 @@ def _walk(batch_size: int, anchor: Anchor) -> ChainReport:
     cp = anchor.checkpoint
     marks: dict[str, Mark] = {m.chain: m for m in cp.marks} if cp else {}
     checked = 0
-    last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            break
-        for event in batch:
-            state = states.setdefault(event.chain, ChainState(event.chain))
-            problem = check_event(state, event)
-            if problem:
-                return ChainReport(False, checked, event.id, problem, len(states))
-            mark = marks.get(event.chain)
-            # The signed event must sit at its signed position with its signed hash.
-            if mark is not None and (state.count == mark.count or event.id == mark.last_id) \
-                    and (event.hash, event.id, state.count) != (
-                        mark.head, mark.last_id, mark.count):
-                return ChainReport(
-                    False, checked, event.id,
-                    f"it is not event {mark.count} of chain {mark.chain} as signed by "
-                    f"checkpoint {cp.label if cp else ''} (events before it were removed "
-                    "or rewritten)", len(states))
-            checked += 1
-            last_id = event.id
+    for event in walk(batch_size=batch_size):
+        state = states.setdefault(event.chain, ChainState(event.chain))
+        problem = check_event(state, event)
+        if problem:
+            return ChainReport(False, checked, event.id, problem, len(states))
+        mark = marks.get(event.chain)
+        # The signed event must sit at its signed position with its signed hash.
+        if mark is not None and (state.count == mark.count or event.id == mark.last_id) \
+                and (event.hash, event.id, state.count) != (
+                    mark.head, mark.last_id, mark.count):
+            return ChainReport(
+                False, checked, event.id,
+                f"it is not event {mark.count} of chain {mark.chain} as signed by "
+                f"checkpoint {cp.label if cp else ''} (events before it were removed "
+                "or rewritten)", len(states))
+        checked += 1
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     for chain in sorted(set(states) | set(heads)):
         state = states.get(chain, ChainState(chain))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from puncta.audit.models import Action
@@ -49,9 +48,16 @@ class StaleEdit(DomainError):
 
 
 def _next_mrn(clinic_id: int) -> str:
-    Clinic.objects.filter(pk=clinic_id).update(next_mrn=F("next_mrn") + 1)
-    number = Clinic.objects.values_list("next_mrn", flat=True).get(pk=clinic_id) - 1
-    return f"P{number:06d}"
+    # One statement: the clinic's row stays locked until the creating transaction commits
+    # (numbers have no gaps), so take it with as little work around it as possible.
+    table = Clinic._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET next_mrn = next_mrn + 1 WHERE id = %s "  # noqa: S608
+                    "RETURNING next_mrn", [clinic_id])
+        row = cur.fetchone()
+    if row is None:
+        raise Clinic.DoesNotExist(f"clinic {clinic_id}")
+    return f"P{row[0] - 1:06d}"
 
 
 def patient_create(*, actor: Actor, clinic_id: int, **fields: Any) -> Patient:

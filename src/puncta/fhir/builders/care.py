@@ -374,6 +374,7 @@ def audit_event(e: Any, ctx: Ctx) -> Json:
         "source": {"observer": ref("Organization", e.clinic_id) if e.clinic_id
                    else {"display": "Puncta"}},
         "entity": entity,
+        # Unsealed for a moment after it is written: no hash to show yet.
         "extension": [{"url": f"{codes.BASE}/StructureDefinition/audit-hash",
-                       "valueString": e.hash}],
+                       "valueString": e.hash}] if e.hash else [],
     })
