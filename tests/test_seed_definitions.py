@@ -138,3 +138,15 @@ def test_seed_without_the_synth_extra_says_how_to_install_it(monkeypatch, capsys
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "pip install 'puncta[synth]'" in err and len(err.splitlines()) == 1
+
+
+def test_seeded_audit_events_are_sealed_as_sealing_seals(seeded):
+    from puncta.audit.models import AuditChainHead, AuditEvent
+    from puncta.audit.verify import verify_chain
+
+    assert not AuditEvent.objects.filter(hash__isnull=True).exists()
+    for head in AuditChainHead.objects.all():
+        seqs = list(AuditEvent.objects.filter(chain=head.chain).order_by("seq")
+                    .values_list("seq", flat=True))
+        assert seqs == list(range(1, head.count + 1)), head.chain
+    assert verify_chain().ok
