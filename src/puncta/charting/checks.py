@@ -184,10 +184,7 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
                                 field_name=exc.field))
         else:
             version = decision.rules_version
-            for f in decision.findings:
-                item = f.to_dict()
-                item["ui"] = ui_of(f.field, zones, n_conditions, n_meds)
-                out.append(item)
+            out += session_findings(decision, zones, n_conditions, n_meds)
             if facts.supervisor is None:
                 supervision_required = "supervision.required" in decision.codes
             else:
@@ -214,18 +211,36 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
                                     "numbing-" + exc.field.split("[")[0],
                                     field_name=f"numbing.{exc.field}"))
             else:
-                for f in decision.findings:
-                    item = f.to_dict()
-                    name = f.field.split("[")[0]
-                    item["field"] = f"numbing.{f.field}"
-                    item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
-                    out.append(item)
+                out += numbing_findings(decision)
     out += lot_findings(facts)
     out += consent_findings(content, statuses)
     verdict = rules.verdict_of_severities(f["severity"] for f in out)
     depths = [float(z["depth_mm"]) for z in zones]
     return Evaluation(verdict, out, version, supervision_required,
                       max(depths) if depths else None)
+
+
+def session_findings(decision: rules.SessionDecision, zones: list[dict[str, Any]],
+                     n_conditions: int, n_medications: int) -> list[dict[str, Any]]:
+    """The rules' session findings as a chart stores them: each with its page block."""
+    out = []
+    for f in decision.findings:
+        item = f.to_dict()
+        item["ui"] = ui_of(f.field, zones, n_conditions, n_medications)
+        out.append(item)
+    return out
+
+
+def numbing_findings(decision: rules.Decision) -> list[dict[str, Any]]:
+    """The rules' numbing findings as a chart stores them (fields under ``numbing.``)."""
+    out = []
+    for f in decision.findings:
+        item = f.to_dict()
+        name = f.field.split("[")[0]
+        item["field"] = f"numbing.{f.field}"
+        item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
+        out.append(item)
+    return out
 
 
 def lot_findings(facts: Facts) -> list[dict[str, Any]]:

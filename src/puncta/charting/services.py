@@ -296,6 +296,23 @@ def sha256_of(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(document)).hexdigest()
 
 
+def seal(doc: dict[str, Any], *, by_id: int, by_name: str, at: dt.datetime) -> str:
+    """Stamp the signer and the moment on the document; its SHA-256 (one definition:
+    ``chart_sign`` and the synthetic seed)."""
+    doc["signed_by"] = {"id": by_id, "name": by_name}
+    doc["signed_at"] = at.isoformat()
+    return sha256_of(doc)
+
+
+def amendment_seal(doc: dict[str, Any], *, number: int, reason: str, by_name: str,
+                   previous_sha256: str) -> str:
+    """Stamp the amendment on the corrected document; its SHA-256 (``chart_amend`` and
+    the synthetic seed)."""
+    doc["amendment"] = {"number": number, "reason": reason, "by": by_name,
+                        "previous_sha256": previous_sha256}
+    return sha256_of(doc)
+
+
 def _who(m: Membership | None) -> dict[str, Any] | None:
     if m is None:
         return None
@@ -376,12 +393,10 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
             raise ChartError("lot", exc.message, code=f"lot.{exc.code}") from None
         now = timezone.now()
         doc = document(locked, locked.content, ev.findings, ev.verdict, ev.rules_version)
-        doc["signed_by"] = {"id": actor.user.pk, "name": str(actor.user)}
-        doc["signed_at"] = now.isoformat()
+        locked.sha256 = seal(doc, by_id=actor.user.pk, by_name=str(actor.user), at=now)
         locked.lot_draw = draw
         locked.signed_by, locked.signed_at = actor.user, now
         locked.signed_content = doc
-        locked.sha256 = sha256_of(doc)
         locked.status = ChartStatus.PENDING_COSIGN if ev.cosign_required else ChartStatus.FINAL
         locked.aftercare = aftercare_sheet(locked, ev.max_depth)
         locked.version += 1
@@ -518,12 +533,12 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
             raise ChartError("reason", _("The amendment changes nothing."), code="unchanged")
         number = locked.amendments.count() + 1
         after_doc = document(locked, content, ev.findings, ev.verdict, ev.rules_version)
-        after_doc["amendment"] = {"number": number, "reason": reason, "by": str(actor.user),
-                                  "previous_sha256": _latest_sha(locked)}
+        sha256 = amendment_seal(after_doc, number=number, reason=reason,
+                                by_name=str(actor.user), previous_sha256=_latest_sha(locked))
         amendment = Amendment.objects.create(
             chart=locked, number=number, reason=reason[:2000], before=before, after=content,
             changed=changed, verdict=ev.verdict, findings=ev.findings,
-            rules_version=ev.rules_version, sha256=sha256_of(after_doc), by=actor.user)
+            rules_version=ev.rules_version, sha256=sha256, by=actor.user)
         fields = ["content", "verdict", "findings", "rules_version", "cosign_required",
                   "version", "updated_at", "aftercare"]
         if ev.verdict != "allow" and locked.status == ChartStatus.FINAL:

@@ -74,6 +74,12 @@ class _Safe(dict[str, str]):
         return "{" + key + "}"
 
 
+def document_sha256(text: str) -> str:
+    """The fingerprint of the document as the patient saw it (one definition: the
+    synthetic seed stores it too)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _check_current(template: ConsentTemplate) -> None:
     newest = ConsentTemplate.objects.filter(
         clinic_id=template.clinic_id, procedure=template.procedure, language=template.language
@@ -156,7 +162,7 @@ def _store(actor: Actor, patient: Patient, template: ConsentTemplate, method: st
             signer_name=signer_name.strip()[:200],
             signer_relationship=relationship.strip()[:100], witness=actor.user,
             signed_at=timezone.now(), rendered_text=text,
-            document_sha256=hashlib.sha256(text.encode()).hexdigest(), **extra,
+            document_sha256=document_sha256(text), **extra,
         )
         consent.save()
         record(actor, Action.CREATE, consent, patient_id=patient.pk,

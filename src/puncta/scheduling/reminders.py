@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -107,12 +108,16 @@ def schedule_for(appointment_id: int) -> list[str]:
         plan = appt.plan
         sessions = plan.course.get("sessions", []) if plan else []
         if plan is not None and sessions and appt.session_number == len(sessions):
-            m = plan.course["maintenance"]
-            # The first maintenance falls between earliest and latest after the last target.
-            gap = dt.date.fromisoformat(m["earliest"]) - dt.date.fromisoformat(
-                sessions[-1]["target"])
-            kinds.append(_queue(appt, "recall", appt.start + gap).kind)
+            kinds.append(_queue(appt, "recall", appt.start + recall_after(plan.course)).kind)
     return kinds
+
+
+def recall_after(course: dict[str, Any]) -> dt.timedelta:
+    """How long after the course's last session the maintenance recall is due: the first
+    maintenance falls between earliest and latest after the last target (one definition:
+    ``schedule_for`` and the synthetic seed)."""
+    last_target = dt.date.fromisoformat(course["sessions"][-1]["target"])
+    return dt.date.fromisoformat(course["maintenance"]["earliest"]) - last_target
 
 
 def cancel_for(appointment_id: int) -> None:

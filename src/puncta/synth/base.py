@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from django.db import models
 
 from .auditlog import AuditWriter, Who
+from .messages import MessageTexts
 from .screening import CachedScreener
 
 BENCH_PASSWORD = "puncta-bench-2026"  # noqa: S105 - synthetic users of a bench database
@@ -29,7 +30,9 @@ class SeedConfig:
     years: int = 3
     seed: int = 1
     today: dt.date = field(default_factory=dt.date.today)
-    batch_size: int = 1000
+    # Patients per transaction (per clinic): fewer commits and chain-head updates; a
+    # batch holds its ~55 audit events per patient in memory until its flush.
+    batch_size: int = 2000
     password: str = BENCH_PASSWORD
     progress: bool = True
 
@@ -118,6 +121,7 @@ class Context:
     cfg: SeedConfig
     audit: AuditWriter = field(default_factory=AuditWriter)
     screener: CachedScreener = field(default_factory=CachedScreener)
+    messages: MessageTexts = field(default_factory=MessageTexts)
     counts: Counter[str] = field(default_factory=Counter)
     results: Counter[str] = field(default_factory=Counter)
     nets: list[ClinicNet] = field(default_factory=list)

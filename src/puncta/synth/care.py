@@ -21,6 +21,7 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import translation
@@ -29,7 +30,7 @@ from puncta import facts as records
 from puncta import rules
 from puncta.accounts.roles import Role
 from puncta.audit.models import Action
-from puncta.charting.checks import ui_of
+from puncta.charting.checks import numbing_findings, session_findings
 from puncta.charting.models import (
     AdverseEvent,
     AEPhase,
@@ -41,8 +42,8 @@ from puncta.charting.models import (
 )
 from puncta.charting.services import (
     aftercare_sheet,
-    checkin_text,
-    sha256_of,
+    amendment_seal,
+    seal,
     signed_document,
 )
 from puncta.devices.models import CartridgeLot, LotDraw
@@ -51,7 +52,7 @@ from puncta.plans.services import _findings as plan_findings
 from puncta.rules.depth import usual_range
 from puncta.scheduling import durations
 from puncta.scheduling.models import Appointment, Kind, PatientMessage, Status
-from puncta.scheduling.reminders import REMINDER_HOURS, message_text
+from puncta.scheduling.reminders import REMINDER_HOURS, recall_after
 
 from . import fastdb
 from .auditlog import Who
@@ -382,27 +383,20 @@ class CareStage:
             previous=list(previous), interval=_interval(c))
         n_cond = len(c.facts.facts.conditions)
         n_med = len(c.facts.facts.medications)
-        findings = []
-        for f in d.findings:
-            item = f.to_dict()
-            item["ui"] = ui_of(f.field, content["zones"], n_cond, n_med)
-            findings.append(item)
+        findings = session_findings(d, content["zones"], n_cond, n_med)
         numbing = content["numbing"]
         if numbing["used"]:
             nd = self.rules.numbing(numbing["product"], float(numbing["amount_g"]),
-                                    float(numbing["area_cm2"]), adult=True,
+                                    float(numbing["area_cm2"]), adult=rules.is_adult(
+                                        c.row.patient.date_of_birth, day, c.jurisdiction),
                                     exclusions=tuple(records.numbing_exclusions(c.facts.facts)))
             if nd.verdict == "refuse":  # the rules exclude the cream for this patient
                 content["numbing"] = {**numbing, "used": False, "product": "",
                                       "amount_g": "", "area_cm2": "", "applied_at": "",
                                       "removed_at": ""}
                 nd = None
-            for f in nd.findings if nd is not None else ():
-                item = f.to_dict()
-                name = f.field.split("[")[0]
-                item["field"] = f"numbing.{f.field}"
-                item["ui"] = "numbing-product" if name == "exclusions" else f"numbing-{name}"
-                findings.append(item)
+            if nd is not None:
+                findings += numbing_findings(nd)
         verdict = rules.verdict_of_severities(f["severity"] for f in findings)
         if verdict == "refuse":
             return None
@@ -417,7 +411,8 @@ class CareStage:
             supervision = "supervision.required" in d.codes
         assert desk.lots is not None
         lot = desk.lots.draw(slot.device, day, rng)
-        signed = slot.end + dt.timedelta(minutes=rng.randint(2, 90))
+        # In UTC, as the app's clock stamps it (the signed document holds its isoformat).
+        signed = (slot.end + dt.timedelta(minutes=rng.randint(2, 90))).astimezone(dt.UTC)
         return Prepared(day, content, findings, verdict, d.rules_version,
                         supervision or verdict == "review", signed, lot)
 
@@ -560,8 +555,11 @@ class Out:
         appts = [a for a, _, _, _ in self.appointments]
         fastdb.insert(Appointment, appts)
         ctx.created(Appointment, len(appts))
+        by_status: dict[str, list[int]] = defaultdict(list)
         for plan, status in self.plan_updates:
-            TreatmentPlan.objects.filter(pk=plan.pk).update(status=status)
+            by_status[status].append(plan.pk)
+        for status, pks in sorted(by_status.items()):  # one statement per status
+            TreatmentPlan.objects.filter(pk__in=pks).update(status=status)
         today = ctx.cfg.today
         now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
         for a, _c, _slot, clerk in self.appointments:
@@ -627,10 +625,8 @@ class Out:
             chart.lot_draw_id = draw.pk if draw else None
             pr = slot.practitioner
             doc = _document(chart, c, slot, lot)
-            doc["signed_by"] = {"id": pr.user_id, "name": pr.label}
-            doc["signed_at"] = chart.signed_at.isoformat()
+            chart.sha256 = seal(doc, by_id=pr.user_id, by_name=pr.label, at=chart.signed_at)
             chart.signed_content = doc
-            chart.sha256 = sha256_of(doc)
             with translation.override(None):
                 chart.aftercare = aftercare_sheet(chart, chart.max_depth)
             who = pr.who()
@@ -706,28 +702,27 @@ class Out:
                   now: dt.datetime) -> None:
         net = desk.net
         clinic = net.clinic
+        texts = ctx.messages
         locs = {loc.pk: loc for loc in net.locations}
         chart_of = {appt.pk: ch for ch, appt in charts}
         checkin_after = dt.timedelta(hours=rules.checkin().after_hours)
-        msgs: list[PatientMessage] = []
+        # Plain rows (PatientMessage's columns), not model instances: the most numerous table.
+        rows: list[tuple[Any, ...]] = []
         for a, c, _slot, _clerk in self.appointments:
             p = c.row.patient
-            view = _ApptView(a, p, clinic, locs[a.location_id])
+            loc = locs[a.location_id]
             lang = p.preferred_language
             reachable = bool(p.email) and not getattr(p, "contact_opt_out", False)
 
             def add(kind: str, when: dt.datetime, status: str, reason: str = "",
                     subject_body: tuple[str, str] | None = None, a: Appointment = a,
-                    view: _ApptView = view, p: Any = p, lang: str = lang) -> None:
+                    p: Any = p, lang: str = lang, loc: Any = loc) -> None:
                 if subject_body is None:
-                    with translation.override(lang):
-                        subject_body = message_text(kind, view)  # type: ignore[arg-type]
+                    subject_body = texts.appointment(kind, lang, p, clinic, loc, a.start)
                 sent = when + dt.timedelta(seconds=20) if status in ("sent", "skipped") \
                     else None
-                msgs.append(PatientMessage(
-                    patient_id=p.pk, appointment_id=a.pk, kind=kind, channel="email",
-                    subject=subject_body[0], body=subject_body[1], status=status,
-                    reason=reason, send_after=when, sent_at=sent, created_at=a.created_at))
+                rows.append((p.pk, a.pk, kind, "email", subject_body[0], subject_body[1],
+                             status, reason, when, sent, a.created_at))
 
             delivered = "sent" if reachable else "skipped"
             why = "" if reachable else "no email address"
@@ -740,31 +735,32 @@ class Out:
             checkin_at = a.end + checkin_after
             if a.status == Status.BOOKED:
                 add("checkin", checkin_at, "queued")
-                sessions = c.plan.course["sessions"]
-                if a.session_number == len(sessions):
-                    m = c.plan.course["maintenance"]
-                    gap = dt.date.fromisoformat(m["earliest"]) - dt.date.fromisoformat(
-                        sessions[-1]["target"])
-                    add("recall", a.start + gap, "queued")
+                if a.session_number == len(c.plan.course["sessions"]):
+                    add("recall", a.start + recall_after(c.plan.course), "queued")
             elif a.status in (Status.MISSED, Status.CANCELLED):
                 add("checkin", checkin_at, "cancelled", "appointment cancelled")
             else:
                 add("checkin", checkin_at, "cancelled", "replaced by the chart's check-in")
                 chart = chart_of.get(a.pk)
                 if chart is not None:
-                    chart.patient = p
-                    sb = checkin_text(chart, lang)
+                    sb = texts.checkin(lang, p, clinic, chart.aftercare, chart.on)
                     when = chart.signed_at + checkin_after
                     add("checkin", when, delivered if when < now else "queued",
                         why if when < now else "", sb)
-        fastdb.insert(PatientMessage, msgs)
-        ctx.created(PatientMessage, len(msgs))
+        ids = fastdb.reserve_ids(PatientMessage, len(rows))
+        fastdb.insert_rows(PatientMessage, MESSAGE_COLUMNS,
+                           [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        ctx.created(PatientMessage, len(rows))
         worker = Who(None, WORKER, "", clinic.pk)
-        for m in msgs:
-            if m.status in ("sent", "skipped"):
-                ctx.audit.add(m.sent_at, worker, Action.UPDATE, "scheduling.patientmessage",
-                              m.pk, patient_id=m.patient_id,
-                              data={"kind": m.kind, "status": m.status})
+        for pk, (patient_id, _a, kind, _ch, _s, _b, status, _r, _w, sent, _c) in zip(
+                ids, rows, strict=True):
+            if status in ("sent", "skipped"):
+                ctx.audit.add(sent, worker, Action.UPDATE, "scheduling.patientmessage",
+                              pk, patient_id=patient_id, data={"kind": kind, "status": status})
+
+
+MESSAGE_COLUMNS = ("id", "patient_id", "appointment_id", "kind", "channel", "subject", "body",
+                   "status", "reason", "send_after", "sent_at", "created_at")
 
 
 def _interval(c: Course) -> tuple[int, int]:
@@ -773,8 +769,11 @@ def _interval(c: Course) -> tuple[int, int]:
 
 
 def _sup(s: Staff | None) -> rules.Supervisor | None:
-    return None if s is None else rules.Supervisor(id=s.membership_id, name=s.label,
-                                                   role=s.role)
+    """The supervising physician as booking puts them to the rules (``facts.supervisor``
+    of the membership; presence is not known before the day)."""
+    if s is None:
+        return None
+    return records.supervisor(SimpleNamespace(pk=s.membership_id, user=s.label, role=s.role))
 
 
 @dataclass
@@ -793,20 +792,6 @@ class Prepared:
 
 def plan_clinic(c: Course) -> int:
     return c.row.patient.clinic_id
-
-
-@dataclass
-class _ApptView:
-    """What ``scheduling.reminders.message_text`` reads of an appointment."""
-
-    appt: Appointment
-    patient: Any
-    clinic: Any
-    location: Any
-
-    @property
-    def start(self) -> dt.datetime:
-        return self.appt.start
 
 
 def _content(c: Course, slot: Slot, rng: Any) -> tuple[dict[str, Any], Zones]:
@@ -904,12 +889,12 @@ def _amend(chart: Chart, c: Course, slot: Slot, lot: CartridgeLot | None, pr: St
     at = (chart.cosigned_at or chart.signed_at) + dt.timedelta(hours=rng.randint(2, 48))
     doc = _document(chart, c, slot, lot)
     doc["content"] = after
-    doc["amendment"] = {"number": 1, "reason": "Late entry", "by": pr.label,
-                        "previous_sha256": chart.sha256}
+    sha256 = amendment_seal(doc, number=1, reason="Late entry", by_name=pr.label,
+                            previous_sha256=chart.sha256)
     am = Amendment(chart_id=chart.pk, number=1, reason="Late entry", before=before,
                    after=after, changed=["notes"], verdict=chart.verdict,
                    findings=chart.findings, rules_version=chart.rules_version,
-                   sha256=sha256_of(doc), by_id=pr.user_id, at=at)
+                   sha256=sha256, by_id=pr.user_id, at=at)
     chart.content = after
     chart.version += 1
     chart.updated_at = max(chart.updated_at, at)

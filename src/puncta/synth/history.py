@@ -4,14 +4,13 @@ bulk inserts and the audit events a clinic would have recorded at the time."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import random
 
 from puncta.accounts.roles import Role
 from puncta.audit.models import Action
 from puncta.consent.models import Consent, Method
-from puncta.consent.services import render_document
+from puncta.consent.services import document_sha256, render_document
+from puncta.patients.intake.services import decision_sha256
 from puncta.patients.models import (
     IntakeResponse,
     IntakeStatus,
@@ -170,8 +169,7 @@ class IntakeScreeningStage:
             on = intake.submitted_at.date()
             verdict = ctx.screener.screen(
                 birth_date=row.patient.date_of_birth, phototype=row.patient.phototype,
-                answers=intake.answers, on=on,
-                washout_months=clinic.isotretinoin_washout_months)
+                answers=intake.answers, on=on, clinic=clinic)
             s = Screening(
                 patient=row.patient, intake=intake, intake_version=intake.version,
                 result=verdict.result, findings=verdict.findings,
@@ -211,15 +209,11 @@ class IntakeScreeningStage:
                           data={"result": s.result, "codes": [f["code"] for f in s.findings],
                                 "rules_version": s.rules_version})
         for s, doctor in decided:
-            # The physician's signed decision, hashed as screening_review does.
-            signed = {"screening": s.pk, "decision": s.decision, "note": s.decision_note,
-                      "conditions": s.decision_conditions, "by": doctor.user_id,
-                      "at": s.decided_at.isoformat(), "findings": s.findings}
-            s.decision_sha256 = hashlib.sha256(
-                json.dumps(signed, sort_keys=True, default=str).encode()).hexdigest()
+            s.decision_sha256 = decision_sha256(s)  # as screening_review signs it
             ctx.audit.add(s.decided_at, doctor.who(), Action.UPDATE, "patients.screening",
                           s.pk, patient_id=s.patient_id, reason=s.decision_note,
                           data={"decision": s.decision, "conditions": s.decision_conditions,
+                                "restrictions": s.restrictions_data,
                                 "sha256": s.decision_sha256})
         fastdb.insert(Screening, [s for _, s, _ in screenings])
         for row in batch.rows:
@@ -273,7 +267,7 @@ class ConsentStage:
                     patient=row.patient, template=template, method=Method.DRAWN,
                     signer_name=row.patient.full_name, witness_id=witness.user_id,
                     signed_at=at, rendered_text=text,
-                    document_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    document_sha256=document_sha256(text),
                     signature_svg=svg, signature_strokes=strokes,
                 )
                 withdrawn = at + dt.timedelta(days=rng.randint(1, 200))

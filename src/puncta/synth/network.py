@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from faker import Faker
@@ -109,7 +110,16 @@ def build_network(ctx: Context) -> None:
                 (t.procedure, t.language): t
                 for t in ConsentTemplate.objects.filter(clinic=clinic).select_related("clinic")
             }
+            for t in net.templates.values():
+                # consent.services.render_document reads the procedure's label for every
+                # consent; Django's get_FIELD_display costs more than the rest of the
+                # rendering. Same label, looked up once per template.
+                t.get_procedure_display = _constant(t.get_procedure_display())
             ctx.created(ConsentTemplate, len(net.templates))
+
+
+def _constant(value: str) -> Any:
+    return lambda: value
 
 
 def _locations(ctx: Context, net: ClinicNet, rng: random.Random, fake: Faker, tz: str,

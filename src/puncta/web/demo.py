@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from faker import Faker
 
 from puncta.accounts.models import Membership, User
 from puncta.audit.models import Action
@@ -102,24 +101,40 @@ def _ascii(name: str) -> str:
     return "".join(c for c in fold(name) if c.isascii() and c.isalnum()) or "patient"
 
 
+# Invented Canadian names for the demo's patients (Faker is a tool of the synthetic seed,
+# not installed with the product).
+NAMES = {
+    "en": {"female": ["Emma", "Olivia", "Charlotte", "Amelia", "Sophie", "Hannah", "Megan",
+                      "Chloe", "Grace", "Avery", "Jessica", "Lauren"],
+           "male": ["Liam", "Noah", "Ethan", "Lucas", "Owen", "Ryan", "Connor", "Jack"],
+           "family": ["Smith", "Brown", "Tremblay", "Martin", "Wilson", "MacDonald",
+                      "Taylor", "Campbell", "Anderson", "Thompson", "Stewart", "Robinson",
+                      "Clarke", "Murray", "Fraser", "Young"]},
+    "fr": {"female": ["Léa", "Chloé", "Camille", "Juliette", "Florence", "Rosalie",
+                      "Émilie", "Geneviève", "Marie-Ève", "Noémie", "Béatrice", "Maude"],
+           "male": ["Félix", "William", "Gabriel", "Thomas", "Olivier", "Mathis", "Éloi",
+                    "Antoine"],
+           "family": ["Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie",
+                      "Fortin", "Gagné", "Ouellet", "Pelletier", "Bélanger", "Lévesque",
+                      "Bergeron", "Leblanc", "Paquette"]},
+}
+
+
 def seed_patients(clinic: Clinic, count: int, seed: int) -> None:
     rng = random.Random(seed)
-    fakers = {"en": Faker("en_CA"), "fr": Faker("fr_CA")}
-    for f in fakers.values():
-        f.seed_instance(seed)
     actor = Actor(label="demo seed", clinic_id=clinic.pk)
     concerns = Concern.values
     for _ in range(count):
         lang = "fr" if rng.random() < 0.35 else "en"
-        fake = fakers[lang]
+        names = NAMES[lang]
         sex = rng.choice(["female"] * 7 + ["male"] * 3)
-        given = fake.first_name_female() if sex == "female" else fake.first_name_male()
+        given = rng.choice(names[sex])
         born = dt.date(2026, 1, 1) - dt.timedelta(days=rng.randint(19 * 365, 68 * 365))
         patient_create(
             actor=actor,
             clinic_id=clinic.pk,
             given_name=given,
-            family_name=fake.last_name(),
+            family_name=rng.choice(names["family"]),
             date_of_birth=born,
             sex_at_birth=sex,
             email=f"{_ascii(given)}.{rng.randint(10, 99)}@example.com",

@@ -215,6 +215,28 @@ def screening_run(*, actor: Actor, intake: IntakeResponse,
         birth_date=patient.date_of_birth, phototype=patient.phototype, answers=intake.answers,
         on=on,
     )
+    result, findings, rules_version = screening_verdict(subject, origin, on=on, clinic=clinic)
+    with transaction.atomic():
+        now = timezone.now()
+        Screening.objects.filter(patient=patient, superseded_at__isnull=True).update(
+            superseded_at=now)
+        screening = Screening.objects.create(
+            patient=patient, intake=intake, intake_version=intake.version,
+            result=result, findings=findings,
+            rules_version=rules_version, screened_on=on,
+            valid_until=on + dt.timedelta(days=clinic.screening_valid_days),
+        )
+        record(actor, Action.CREATE, screening, patient_id=patient.pk,
+               data={"result": screening.result, "codes": [f["code"] for f in findings],
+                     "rules_version": rules_version})
+    return screening
+
+
+def screening_verdict(subject: rules.Patient, origin: dict[str, str], *, on: dt.date,
+                      clinic: Any) -> tuple[str, list[dict[str, Any]], str]:
+    """(result, findings, rules version) of the rules' screening, each finding tagged
+    with the question it came from: what ``screening_run`` stores (one definition: the
+    synthetic seed asks it too)."""
     decision = rules.screen(subject, on=on, settings=facts.settings(clinic),
                             jurisdiction=clinic.jurisdiction)
     findings = []
@@ -222,20 +244,18 @@ def screening_run(*, actor: Actor, intake: IntakeResponse,
         item = f.to_dict()
         item["question"] = origin.get(f.field, "")
         findings.append(item)
-    with transaction.atomic():
-        now = timezone.now()
-        Screening.objects.filter(patient=patient, superseded_at__isnull=True).update(
-            superseded_at=now)
-        screening = Screening.objects.create(
-            patient=patient, intake=intake, intake_version=intake.version,
-            result=RESULT_BY_VERDICT[decision.verdict], findings=findings,
-            rules_version=decision.rules_version, screened_on=on,
-            valid_until=on + dt.timedelta(days=clinic.screening_valid_days),
-        )
-        record(actor, Action.CREATE, screening, patient_id=patient.pk,
-               data={"result": screening.result, "codes": [f["code"] for f in findings],
-                     "rules_version": decision.rules_version})
-    return screening
+    return str(RESULT_BY_VERDICT[decision.verdict]), findings, decision.rules_version
+
+
+def decision_sha256(screening: Screening) -> str:
+    """The fingerprint of the physician's signed decision on a screening (one
+    definition: ``screening_review`` and the synthetic seed)."""
+    assert screening.decided_at is not None, "a decided screening"
+    signed = {"screening": screening.pk, "decision": screening.decision,
+              "note": screening.decision_note, "conditions": screening.decision_conditions,
+              "restrictions": screening.restrictions_data, "by": screening.decided_by_id,
+              "at": screening.decided_at.isoformat(), "findings": screening.findings}
+    return hashlib.sha256(json.dumps(signed, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def screening_rerun_if_screened(*, actor: Actor, patient: Patient) -> Screening | None:
@@ -284,12 +304,7 @@ def screening_review(*, actor: Actor, screening: Screening, decision: str, note:
             current.restrict_avoid_zones = avoid
         current.decided_by = actor.user
         current.decided_at = timezone.now()
-        signed = {"screening": current.pk, "decision": decision, "note": current.decision_note,
-                  "conditions": current.decision_conditions,
-                  "restrictions": current.restrictions_data, "by": actor.user.pk,
-                  "at": current.decided_at.isoformat(), "findings": current.findings}
-        current.decision_sha256 = hashlib.sha256(
-            json.dumps(signed, sort_keys=True, default=str).encode()).hexdigest()
+        current.decision_sha256 = decision_sha256(current)
         current.save()
         record(actor, Action.UPDATE, current, patient_id=current.patient_id,
                reason=current.decision_note,

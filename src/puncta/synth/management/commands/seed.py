@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from puncta.synth import base as synth
-from puncta.synth.generator import generate
+
+# The generator's own dependencies come with the `synth` extra (not installed in
+# production); without them the command says how to get them instead of a traceback.
+EXTRA = ("faker", "tqdm")
+INSTALL_HINT = ("puncta seed needs the synth extra (Faker, tqdm): "
+                "pip install 'puncta[synth]' (or: make install-dev)")
 
 
 class Command(BaseCommand):
@@ -21,12 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="same seed, same data")
         parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
                             help="last day of the history (YYYY-MM-DD; default today)")
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=synth.SeedConfig.batch_size)
         parser.add_argument("--password", default=synth.BENCH_PASSWORD,
                             help="password of every seeded user")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **o: Any) -> None:
+        if any(importlib.util.find_spec(name) is None for name in EXTRA):
+            self.stderr.write(INSTALL_HINT)
+            sys.exit(2)
+        from puncta.synth.generator import generate
+
         try:
             cfg = synth.SeedConfig(
                 clinics=o["clinics"], patients=o["patients"], years=o["years"],
