@@ -173,12 +173,15 @@ class SlotFinder:
 
 def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = None,
                    location: Location | None = None, today: dt.date | None = None,
-                   finder: SlotFinder | None = None) -> list[ProposedSession]:
+                   finder: SlotFinder | None = None,
+                   appointments: list[Appointment] | None = None) -> list[ProposedSession]:
     """Every session of the course: those booked or done as they are, the others with a
     proposed slot inside their window (each counted from the one before), or the reason
-    none fits."""
+    none fits. ``appointments``: the series' appointments when the caller read them."""
     today = today or clock.today(plan.patient.clinic)
-    booked = {a.session_number: a for a in series_appointments(plan)}
+    if appointments is None:
+        appointments = series_appointments(plan)
+    booked = {a.session_number: a for a in appointments}
     finder = finder or SlotFinder(plan, practitioner=practitioner, location=location)
     dates: list[dt.date] = []
     out: list[ProposedSession] = []

@@ -32,7 +32,7 @@ from .models import Status, TimeOff, WorkingHours
 from .preferred import CHOICES as PREFER_CHOICES
 from .preferred import PreferredSlotFinder, time_of_day
 from .reflow import reflow_accept, reflow_preview
-from .series import propose_series
+from .series import propose_series, series_appointments
 
 
 def _int(value: Any) -> int | None:
@@ -68,7 +68,7 @@ def _request_for(plan: Any, item: Any, override: str = "") -> services.Request:
 @clinic_view("appointment.book")
 @require_http_methods(["GET", "POST"])
 def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
-    plan = plan_get(request.clinic.pk, plan_id)
+    plan = plan_get(request.clinic.pk, plan_id, rule_inputs=True)
     params = request.POST if request.method == "POST" else request.GET
     practitioner = _member(request, params.get("practitioner"))
     location = _location(request, params.get("location"))
@@ -130,8 +130,9 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
             ("location", location and location.pk), ("prefer", prefer)) if v)
         return redirect(f"{request.path}?{query}" if query else request.path)
     search = finder()
-    proposal = propose_series(plan, finder=search)
-    reflow = reflow_preview(plan)
+    appointments = series_appointments(plan)  # read once for the proposal and the re-flow
+    proposal = propose_series(plan, finder=search, appointments=appointments)
+    reflow = reflow_preview(plan, appointments=appointments)
     record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
     return render(request, "scheduling/series.html", {
         "plan": plan, "patient": plan.patient, "proposal": proposal,
