@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -167,16 +168,23 @@ def calendar_view(request: ClinicRequest) -> HttpResponse:
         days = [first + dt.timedelta(days=i) for i in range(7)]
     else:
         days = [day]
-    appts = list(selectors.calendar(location, days[0], days[-1]))
+    appts = selectors.calendar_rows(location, days[0], days[-1])
+    # One audit row per patient shown (who saw patient X is read by patient), with the
+    # appointments of theirs on the page; one insert for the page.
+    shown: dict[int, list[int]] = {}
+    for a in appts:
+        shown.setdefault(a["patient_id"], []).append(a["pk"])
     record_many(actor_from_request(request), [
-        Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
-              data={"page": "calendar"}) for a in appts])
+        Entry(Action.LIST, "patients.patient", str(pid), pid,
+              data={"page": "calendar", "appointments": pks}) for pid, pks in shown.items()])
     step = dt.timedelta(days=7 if view == "week" else 1)
     return render(request, "scheduling/calendar.html", {
         "location": location, "locations": locations, "view": view, "by": by, "day": day,
         "prev": (days[0] - step).isoformat(), "next": (days[0] + step).isoformat(),
         "grid": selectors.calendar_grid(appts, days, by, location),
         "days": days,
+        # the appointment link's prefix, reversed once rather than once per appointment
+        "appt_url": reverse("scheduling:appointment", args=[0]).removesuffix("0/"),
     })
 
 
