@@ -18,7 +18,8 @@ from puncta.scheduling.models import Appointment, Kind, Status
 from .models import AdverseEvent, Chart, ChartStatus
 
 RELATED = ("patient__clinic", "practitioner__user", "supervisor__user", "device__licence",
-           "lot__product", "plan", "appointment", "signed_by", "cosigned_by", "lot_draw")
+           "lot__product", "plan", "appointment__location", "signed_by", "cosigned_by",
+           "lot_draw", "clinic")
 
 
 def chart_get(clinic_id: int, pk: Any) -> Chart:

@@ -172,13 +172,7 @@ class Calendar:
             params.append(self.clinic.pk)
             self._hours_loaded = True
         if not self._time_off_loaded:
-            t = _columns(TimeOff, "membership", "start", "end")
-            m = _columns(Membership, "id", "clinic")
-            parts.append(
-                f"SELECT {_OFF}, NULL, {t['membership']}, NULL, {_micros(t['start'])}, "  # noqa: S608
-                f"{_micros(t['start'])}, {_micros(t['end'])} FROM {t['table']} "
-                f"INNER JOIN {m['table']} ON {t['table']}.{t['membership']} = "
-                f"{m['table']}.{m['id']} WHERE {m['table']}.{m['clinic']} = %s")
+            parts.append(self._time_off_sql())
             params.append(self.clinic.pk)
             self._time_off_loaded = True
         self._loaded.update((d, tz) for d in wanted)
@@ -232,6 +226,30 @@ class Calendar:
 
     def device_free(self, pk: int, start: int, end: int) -> bool:
         return _free(self._devs.get(pk), start, end)
+
+    def load_staff(self) -> None:
+        """Working hours and time off, in one query, for a caller that loads no days."""
+        if self._hours_loaded or self._time_off_loaded:
+            return  # one of them is in: the other comes on its own when asked for
+        with connection.cursor() as cursor:
+            cursor.execute(f"{self._hours_sql()} UNION ALL {self._time_off_sql()}",
+                           [self.clinic.pk, self.clinic.pk])
+            for kind, loc, member, day, start, site, end in cursor.fetchall():
+                if kind == _HOURS:
+                    self._hours[member].append((loc, day, start, end, bool(site)))
+                else:
+                    self._time_off[member].append((start, end))
+        self._hours_loaded = self._time_off_loaded = True
+
+    @staticmethod
+    def _time_off_sql() -> str:
+        """Time off of the clinic's members, shaped as calendar rows."""
+        t = _columns(TimeOff, "membership", "start", "end")
+        m = _columns(Membership, "id", "clinic")
+        return (f"SELECT {_OFF}, NULL, {t['membership']}, NULL, {_micros(t['start'])}, "  # noqa: S608
+                f"{_micros(t['start'])}, {_micros(t['end'])} FROM {t['table']} "
+                f"INNER JOIN {m['table']} ON {t['table']}.{t['membership']} = "
+                f"{m['table']}.{m['id']} WHERE {m['table']}.{m['clinic']} = %s")
 
     @staticmethod
     def _hours_sql() -> str:
