@@ -16,6 +16,7 @@ from puncta.scheduling.availability import Calendar
 from puncta.scheduling.models import Appointment
 from puncta.scheduling.series import propose_series
 
+from ..factories import PatientFactory
 from .conftest import MONDAY, acne_plan, ready_patient
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,25 @@ def test_calendar_answers_as_a_search_over_datetimes(personas, clinic_ready):
         for key in ("room:1", "pr:1", "dev:1"):
             assert cal.free(key, start, end) == (not _busy(taken, start, end)), (start, end)
     assert cal.free("room:2", base, base + dt.timedelta(hours=1))
+
+
+def test_rule_inputs_read_with_the_plan_match_the_two_queries(personas, clinic_ready):
+    from puncta.patients.models import IntakeResponse, Screening
+    from puncta.plans.checks import rule_inputs
+
+    # with_rule_inputs orders its subqueries as the models do
+    assert IntakeResponse._meta.ordering == ["-created_at", "-id"]
+    assert Screening._meta.ordering == ["-screened_at", "-id"]
+    patient = ready_patient(personas)
+    plan = acne_plan(personas, patient)
+    screening = Screening.objects.filter(patient=patient, superseded_at__isnull=True).get()
+    screening.restrict_avoid_zones = ["forehead"]
+    screening.restrict_earliest_start = MONDAY
+    screening.save()
+    annotated = plan_get(personas.clinic.pk, plan.pk, rule_inputs=True)
+    plain = plan_get(personas.clinic.pk, plan.pk)
+    assert rule_inputs(annotated) == rule_inputs(plain)
+    assert rule_inputs(annotated)[1].avoid_zones  # the conditions came through
+    bare = acne_plan(personas, PatientFactory(clinic=personas.clinic))
+    assert rule_inputs(plan_get(personas.clinic.pk, bare.pk, rule_inputs=True)) == \
+        rule_inputs(plan_get(personas.clinic.pk, bare.pk))

@@ -47,10 +47,10 @@ def with_rule_inputs(qs: QuerySet[Any]) -> QuerySet[Any]:
     """Annotate a query of plans with their patient's rules inputs (see ``rule_inputs``)."""
     intake = IntakeResponse.objects.filter(patient=OuterRef("patient_id"),
                                            status=IntakeStatus.SUBMITTED).order_by(
-        *IntakeResponse._meta.ordering)
+        "-created_at", "-id")  # IntakeResponse.Meta.ordering
     screening = Screening.objects.filter(patient=OuterRef("patient_id"),
                                          superseded_at__isnull=True).order_by(
-        *Screening._meta.ordering)
+        "-screened_at", "-id")  # Screening.Meta.ordering
     return qs.annotate(
         ri_answers=Subquery(intake.values("answers")[:1], output_field=JSONField()),
         ri_screening=Subquery(screening.values("pk")[:1]),

@@ -180,7 +180,7 @@ class Calendar:
             cursor.execute(" UNION ALL ".join(parts), params)
             rows = cursor.fetchall()
         rooms, prs, devs, off = self._rooms, self._prs, self._devs, self._time_off
-        touched: set[tuple[dict[int, list[tuple[int, int]]], int]] = set()
+        touched: set[tuple[int, int]] = set()  # (_ROOMS, _PRS or _DEVS, id)
         for kind, room, pr, dev, start, treat, end in rows:
             if kind == _OFF:
                 off[pr].append((start, end))
