@@ -23,13 +23,13 @@ pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("America/Toronto")
 
 
-def _fill(personas, device, days: int) -> None:
-    """``days`` weekdays from two weeks before MONDAY, each with the first room taken by
-    the nurse from 9:00 to 11:00: the calendar grows, the free slots stay the same."""
+def _fill(personas, device, days: int, first: dt.date) -> dt.date:
+    """``days`` weekdays from ``first``, each with the first room taken by the nurse from
+    9:00 to 11:00: the calendar grows, the free slots stay the same. Returns the next day."""
     loc = personas.clinic.locations.get()
     room = loc.rooms.order_by("id").first()
     patient = ready_patient(personas)
-    rows, day = [], MONDAY - dt.timedelta(days=14)
+    rows, day = [], first
     while len(rows) < days:
         if day.weekday() < 5:
             start = dt.datetime.combine(day, dt.time(9), tzinfo=TZ)
@@ -40,6 +40,7 @@ def _fill(personas, device, days: int) -> None:
                 end=start + dt.timedelta(hours=2), created_by=personas.front_desk.user))
         day += dt.timedelta(days=1)
     Appointment.objects.bulk_create(rows)
+    return day
 
 
 def _propose(personas, plan):  # type: ignore[no-untyped-def]
@@ -51,9 +52,9 @@ def _propose(personas, plan):  # type: ignore[no-untyped-def]
 
 def test_proposal_queries_do_not_grow_with_the_calendar(personas, clinic_ready, frozen_today):
     plan = acne_plan(personas, ready_patient(personas))
-    _fill(personas, clinic_ready["device"], 2)
+    after = _fill(personas, clinic_ready["device"], 2, MONDAY - dt.timedelta(days=14))
     small, slots_small = _propose(personas, plan)
-    _fill(personas, clinic_ready["device"], 300)  # more than a year of weekdays
+    _fill(personas, clinic_ready["device"], 300, after)  # more than a year of weekdays
     large, slots_large = _propose(personas, plan)
     assert small == large, f"{small} queries with 2 appointments, {large} with 302"
     assert small <= 8
