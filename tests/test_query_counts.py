@@ -44,8 +44,6 @@ OVER_TARGET: dict[str, int] = {
     "care:appointment": 18,
     "care:chart": 14,
     "care:patient_course": 14,
-    "care:plan": 13,
-    "care:charts_home": 13,
 }
 
 

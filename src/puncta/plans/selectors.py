@@ -29,6 +29,8 @@ def plan_get(clinic_id: int, plan_id: int, *, rule_inputs: bool = False) -> Trea
 
 
 def plan_versions(plan: TreatmentPlan) -> QuerySet[TreatmentPlan]:
+    """The versions of a plan's series, with what the version list shows (no zones)."""
     root = plan.series_id or plan.pk
     return (TreatmentPlan.objects.filter(pk=root) | TreatmentPlan.objects.filter(series_id=root)
-            ).prefetch_related("zones").order_by("-version")
+            ).only("pk", "version", "created_at", "verdict", "superseded_at").order_by(
+        "-version")
