@@ -1,5 +1,6 @@
 """Query-count guards: every list/detail page and API endpoint runs the same number of
-SQL queries with 2 and with 50 related rows (no N+1), and no page runs more than 15."""
+SQL queries with 2 and with 50 related rows (no N+1), and no page runs more than 12
+(issue 16), except those listed in OVER_TARGET, each held to what it runs today."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ from .conftest import client_for
 from .factories import LocationFactory, PatientFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
-MAX_QUERIES = 15
+MAX_QUERIES = 12
+# Pages above the target, at most what they run today in tests (a ratchet: lower the figure
+# when a page gets cheaper, remove the line when it reaches MAX_QUERIES). None today: a web
+# page pays 2 queries to be signed in (session; user with memberships), the session is
+# saved once a minute, and an audited read inserts its event (sealed after the commit).
+OVER_TARGET: dict[str, int] = {}
 
 
 def history(patient, n: int, physician) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +84,7 @@ def count(client: Client, url: str, **headers: str) -> int:
 
 
 def same_for_2_and_50(personas, build: Callable[[int], str], who: str = "physician",  # type: ignore[no-untyped-def]
-                      api: bool = False, limit: int = MAX_QUERIES) -> int:
+                      api: bool = False, limit: int = MAX_QUERIES, key: str = "") -> int:
     """Build n related rows (the builder returns the URL), count the queries of a GET."""
     membership = getattr(personas, who)
     if api:
@@ -92,6 +98,7 @@ def same_for_2_and_50(personas, build: Callable[[int], str], who: str = "physici
         count(client, url)  # warm caches (content types, questionnaire) once
         counts.append(count(client, url))
     assert counts[0] == counts[1], f"N+1: {counts[0]} queries with 2 rows, {counts[1]} with 50"
+    limit = OVER_TARGET.get(key, limit)
     assert counts[1] <= limit, f"{counts[1]} queries (limit {limit})"
     return counts[1]
 
@@ -123,14 +130,14 @@ OVER_LIMIT: dict[str, str] = {
     if p in OVER_LIMIT else p for p in sorted(PATIENT_PAGES)])
 def test_patient_pages(personas, page):
     make = patient_with_history(personas)
-    same_for_2_and_50(personas, lambda n: PATIENT_PAGES[page].format(make(n)))
+    same_for_2_and_50(personas, lambda n: PATIENT_PAGES[page].format(make(n)), key=page)
 
 
 @pytest.mark.parametrize("url", ["/", "/patients/", "/patients/?q=a", "/audit/",
     "/reviews/",
 ])
 def test_clinic_pages(personas, url):
-    same_for_2_and_50(personas, lambda n: (clinic_rows(personas, n), url)[1])
+    same_for_2_and_50(personas, lambda n: (clinic_rows(personas, n), url)[1], key=url)
 
 
 API_PATIENT = {
@@ -294,30 +301,15 @@ CARE_API = {
     "proposal": "/api/v1/plans/{free_plan}/proposal",
     "appointments": "/api/v1/appointments?date_from={week}&date_to={week}",
 }
-# Known misses, measured (strict: the marker must go when they are fixed).
-CARE_OVER_LIMIT: dict[str, str] = {
-    "series": "19 queries, constant (tests count 2 savepoints that production does not "
-              "run): session, user, membership, plan, zones, series, hours, staff, devices, "
-              "rooms, intake, calendar (one query for every session's days), time off, "
-              "3 audit, session save",
-}
-
-
-def _care_params(names: dict[str, str], over: dict[str, str]) -> list[object]:
-    return [pytest.param(p, marks=pytest.mark.xfail(reason=over[p], strict=True))
-            if p in over else p for p in sorted(names)]
-
-
-@pytest.mark.parametrize("page", _care_params(CARE_PAGES, CARE_OVER_LIMIT))
+@pytest.mark.parametrize("page", sorted(CARE_PAGES))
 def test_care_pages(personas, clinic_ready, page):  # noqa: F811
     device = clinic_ready["device"]
     same_for_2_and_50(personas, lambda n: CARE_PAGES[page].format(
-        **care_rows(personas, device, n)))
+        **care_rows(personas, device, n)), key=f"care:{page}")
 
 
-@pytest.mark.parametrize("endpoint", _care_params(CARE_API, {
-    k[4:]: v for k, v in CARE_OVER_LIMIT.items() if k.startswith("api_")}))
+@pytest.mark.parametrize("endpoint", sorted(CARE_API))
 def test_care_api(personas, clinic_ready, endpoint):  # noqa: F811
     device = clinic_ready["device"]
     same_for_2_and_50(personas, lambda n: CARE_API[endpoint].format(
-        **care_rows(personas, device, n)), who="nurse", api=True)
+        **care_rows(personas, device, n)), who="nurse", api=True, key=f"care_api:{endpoint}")

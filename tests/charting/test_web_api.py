@@ -171,3 +171,20 @@ def test_draft_save_with_ten_zones_constant_queries(personas, session):
         assert not errors
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_api_patch_answers_what_a_read_returns(personas, session, client):
+    """The PATCH answers from the chart it saved (no read-back): the same as a GET."""
+    h = _api(personas.aesthetician)
+    chart = client.post("/api/v1/charts", {"appointment_id": session["appt"].pk},
+                        content_type="application/json", **h).json()
+    data = _data(Chart.objects.get(pk=chart["id"]), supervisor_id=personas.physician.pk)
+    r = client.patch(f"/api/v1/charts/{chart['id']}", {**data, "version": chart["version"]},
+                     content_type="application/json", **h)
+    assert r.status_code == 200, r.content
+    assert r.json() == client.get(f"/api/v1/charts/{chart['id']}", **h).json()
+    r = client.patch(f"/api/v1/charts/{chart['id']}", {"notes": "second save",
+                                                        "version": r.json()["version"]},
+                     content_type="application/json", **h)
+    assert r.status_code == 200, r.content
+    assert r.json() == client.get(f"/api/v1/charts/{chart['id']}", **h).json()

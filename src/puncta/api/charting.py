@@ -190,9 +190,11 @@ def update_chart(request: ClinicRequest, chart_id: int, payload: ChartUpdate) ->
     chart = _fresh(request, chart_id)
     data = payload.dict(exclude_unset=True)  # merge: what is not sent is not changed
     version = data.pop("version")
-    services.chart_save(actor=actor_from_request(request), chart=chart,
-                        expected_version=version, data=data, partial=True)
-    return _out(_fresh(request, chart_id))
+    chart, _errors = services.chart_save(actor=actor_from_request(request), chart=chart,
+                                         expected_version=version, data=data, partial=True)
+    # The saved chart as it stands (what the save wrote, its amendments read with it):
+    # an autosave does not read it back.
+    return _out(chart)
 
 
 @router.post("/charts/{chart_id}/sign", response=ChartOut)

@@ -254,7 +254,7 @@ def proposal(request: ClinicRequest, plan_id: int, paging: Query[PageIn],
              practitioner: int | None = None, location: int | None = None) -> dict[str, Any]:
     """Availability search: every session of the course, booked or proposed in its window."""
     require(request, "appointment.book")
-    plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
+    plan = plan_selectors.plan_get(request.clinic.pk, plan_id, rule_inputs=True)
     items = propose_series(plan, practitioner=_member(request, practitioner, "practitioner"),
                            location=_location(request, location))
     record(actor_from_request(request), Action.READ, plan, patient_id=plan.patient_id,
@@ -282,7 +282,7 @@ def proposal(request: ClinicRequest, plan_id: int, paging: Query[PageIn],
 @router.post("/plans/{plan_id}/appointments", response={201: AppointmentOut})
 def book(request: ClinicRequest, plan_id: int, payload: BookIn) -> Status:
     require(request, "appointment.book")
-    plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
+    plan = plan_selectors.plan_get(request.clinic.pk, plan_id, rule_inputs=True)
     req = services.Request(
         plan=plan, number=payload.number, start=payload.start,
         practitioner=_member(request, payload.practitioner_id, "practitioner_id"),  # type: ignore[arg-type]
@@ -300,7 +300,7 @@ def book_series(request: ClinicRequest, plan_id: int, practitioner: int | None =
     """Book every session the proposal found a slot for, all or none (optionally with one
     practitioner, at one location)."""
     require(request, "appointment.book")
-    plan = plan_selectors.plan_get(request.clinic.pk, plan_id)
+    plan = plan_selectors.plan_get(request.clinic.pk, plan_id, rule_inputs=True)
     appts = services.series_book(
         actor=actor_from_request(request), plan=plan,
         practitioner=_member(request, practitioner, "practitioner"),

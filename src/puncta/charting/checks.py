@@ -22,6 +22,7 @@ from puncta.accounts.models import Membership
 from puncta.consent.gate import treatment_gate
 from puncta.consent.selectors import ConsentStatus, consent_statuses
 from puncta.devices.models import CartridgeLot, Device, DeviceKind
+from puncta.patients.intake.selectors import screening_current
 from puncta.patients.models import Patient
 from puncta.plans.checks import patient_facts, restrictions_for
 
@@ -153,7 +154,12 @@ def evaluate(facts: Facts, content: dict[str, Any]) -> Evaluation:
     out: list[dict[str, Any]] = []
     zones = content.get("zones", [])
     statuses = consent_statuses(facts.patient)
-    for problem in treatment_gate(facts.patient, facts.on, statuses=statuses):
+    # The current screening, read once: the gate checks it, the rules take its conditions.
+    screening = screening_current(facts.patient)
+    if facts.restrictions is None:
+        facts.restrictions = records.screening_restrictions(screening)
+    for problem in treatment_gate(facts.patient, facts.on, screening=screening,
+                                  statuses=statuses):
         out.append(_finding(f"gate.{problem.code}", "refuse", problem.text, "precheck",
                             rule="consent.gate", source="Puncta treatment gate",
                             params=dict(problem.params) or None))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,7 +18,8 @@ from puncta.scheduling.models import Appointment, Kind, Status
 from .models import AdverseEvent, Chart, ChartStatus
 
 RELATED = ("patient__clinic", "practitioner__user", "supervisor__user", "device__licence",
-           "lot__product", "plan", "appointment", "signed_by", "cosigned_by", "lot_draw")
+           "lot__product", "plan", "appointment__location", "signed_by", "cosigned_by",
+           "lot_draw", "clinic")
 
 
 def chart_get(clinic_id: int, pk: Any) -> Chart:
@@ -33,16 +34,22 @@ def charts_of_patient(clinic_id: int, patient_id: int) -> QuerySet[Chart]:
             .select_related("practitioner__user", "supervisor__user").order_by("on", "id"))
 
 
-def cosign_queue(member: Membership) -> list[dict[str, Any]]:
+def cosign_queue(member: Membership, pending: list[Chart] | None = None
+                 ) -> list[dict[str, Any]]:
     """Charts waiting for this physician's co-signature, oldest first, with their age;
-    over 72 hours they are flagged."""
+    over 72 hours they are flagged. ``pending``: the clinic's charts waiting for a
+    co-signature (``pending_cosign``) when the caller read them."""
     now = timezone.now()
-    qs = (Chart.objects.filter(clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN,
-                               returned_at__isnull=True)
-          .select_related("patient", "practitioner__user", "supervisor__user")
-          .order_by("signed_at"))
+    if pending is None:
+        pending = list(Chart.objects.filter(
+            clinic_id=member.clinic_id, status=ChartStatus.PENDING_COSIGN,
+            returned_at__isnull=True)
+            .select_related("patient", "practitioner__user", "supervisor__user")
+            .order_by("signed_at"))
     rows = []
-    for c in qs:
+    for c in pending:
+        if c.returned_at is not None:
+            continue
         mine = (c.supervisor.user_id == member.user_id if c.supervisor_id else
                 c.practitioner.user_id == member.user_id)
         if not mine:
@@ -51,6 +58,17 @@ def cosign_queue(member: Membership) -> list[dict[str, Any]]:
         rows.append({"chart": c, "age_hours": int(age.total_seconds() // 3600),
                      "overdue": age > dt.timedelta(hours=72)})
     return rows
+
+
+def pending_cosign(member: Membership) -> list[Chart]:
+    """In one query, the clinic's charts waiting for a co-signature (oldest first) and the
+    member's own returned to them: the charting home shows both lists."""
+    return list(Chart.objects.filter(clinic_id=member.clinic_id,
+                                     status=ChartStatus.PENDING_COSIGN)
+                .filter(Q(returned_at__isnull=True) | Q(practitioner=member))
+                .select_related("patient", "practitioner__user", "supervisor__user",
+                                "returned_by")
+                .order_by("signed_at"))
 
 
 def unsigned_drafts(clinic_id: int, *, member: Membership | None = None

@@ -62,13 +62,6 @@ class StaleChart(ChartError):
 # --- facts ------------------------------------------------------------------------------
 
 
-def _member(clinic_id: int, pk: int | None) -> Membership | None:
-    if pk is None:
-        return None
-    return Membership.objects.select_related("user").filter(
-        pk=pk, clinic_id=clinic_id, is_active=True).first()
-
-
 def previous_sessions(chart: Chart) -> tuple[rules.PreviousSession, ...]:
     """Every other signed session of the patient up to this one's day, whatever the course
     or indication, with the zones it treated: the rules count them all, by zone."""
@@ -97,6 +90,7 @@ def supervisor_presence(chart: Chart, supervisor: Membership | None
         start = clock.now()
         end = start + dt.timedelta(minutes=1)
     cal = Calendar(chart.clinic)  # working hours and time off only: no day to load
+    cal.load_staff()  # both in one query
     off = cal.off(supervisor.pk, start, end)
     on_shift = cal.works(supervisor.pk, location, start, end, on_site=False) and not off
     on_site = cal.works(supervisor.pk, location, start, end, on_site=True) and not off
@@ -106,10 +100,14 @@ def supervisor_presence(chart: Chart, supervisor: Membership | None
 def resolve(chart: Chart, refs: dict[str, Any], errors: dict[str, str]) -> Facts:
     """References checked against the chart's clinic; an unknown one is an error."""
     clinic_id = chart.clinic_id
-    practitioner = _member(clinic_id, refs.get("practitioner_id"))
+    # The practitioner and the supervisor in one query (an autosave resolves both each time).
+    wanted = {refs.get("practitioner_id"), refs.get("supervisor_id")} - {None}
+    members = {m.pk: m for m in Membership.objects.select_related("user").filter(
+        pk__in=wanted, clinic_id=clinic_id, is_active=True)} if wanted else {}
+    practitioner = members.get(refs.get("practitioner_id"))  # type: ignore[arg-type]
     if refs.get("practitioner_id") is not None and practitioner is None:
         errors["practitioner"] = _("Choose a practitioner of this clinic.")
-    supervisor = _member(clinic_id, refs.get("supervisor_id"))
+    supervisor = members.get(refs.get("supervisor_id"))  # type: ignore[arg-type]
     if refs.get("supervisor_id") is not None and supervisor is None:
         errors["supervisor"] = _("Choose a physician of this clinic.")
     elif supervisor is not None and not has_perm(supervisor.role, "procedure.supervise"):

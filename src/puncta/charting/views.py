@@ -162,10 +162,11 @@ def home(request: ClinicRequest) -> HttpResponse:
     m = request.membership
     to_chart = list(selectors.to_chart_today(request.clinic.pk, clock.today(request.clinic)))
     drafts = selectors.unsigned_drafts(request.clinic.pk)
-    queue = selectors.cosign_queue(m) if has_perm(m.role, "chart.cosign") else []
-    returned = list(Chart.objects.filter(
-        clinic_id=request.clinic.pk, practitioner=m, status=ChartStatus.PENDING_COSIGN,
-        returned_at__isnull=False).select_related("patient", "returned_by"))
+    pending = selectors.pending_cosign(m)  # the queue and the returned, one query
+    queue = selectors.cosign_queue(m, pending) if has_perm(m.role, "chart.cosign") else []
+    returned = sorted((c for c in pending if c.returned_at is not None
+                       and c.practitioner_id == m.pk), key=lambda c: (c.on, c.pk),
+                      reverse=True)  # as Chart.Meta.ordering: latest first
     _audit_listed(request, "charts", to_chart,
                   [*drafts, *queue, *({"chart": c} for c in returned)])
     return render(request, "charting/home.html", {

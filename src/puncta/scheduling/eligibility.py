@@ -8,8 +8,7 @@ import datetime as dt
 from puncta import facts, rules
 from puncta.accounts.models import Membership
 from puncta.devices.models import Device
-from puncta.patients.intake.selectors import intake_submitted
-from puncta.plans.checks import patient_facts, restrictions_for
+from puncta.plans.checks import patient_facts, rule_inputs
 from puncta.plans.models import TreatmentPlan
 
 
@@ -26,9 +25,7 @@ class Eligibility:
         self.zones = facts.zones((z.zone, z.depth_mm, z.passes) for z in plan.zones.all())
         self.previous = previous
         self._facts: dict[dt.date, rules.Patient] = {}
-        intake = intake_submitted(self.patient)
-        self._answers = intake.answers if intake else {}
-        self._restrictions = restrictions_for(self.patient)
+        self._answers, self._restrictions = rule_inputs(plan)
         self._cache: dict[tuple[str, bool, int | None, dt.date], rules.SessionDecision] = {}
 
     def decide(self, practitioner: Membership, supervisor: Membership | None,

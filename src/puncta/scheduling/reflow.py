@@ -42,14 +42,16 @@ class ProposedMove:
         return clock.local_now(self.slot.location, self.slot.start)
 
 
-def reflow_preview(plan: TreatmentPlan, *, find_slots: bool = True) -> list[ProposedMove]:
+def reflow_preview(plan: TreatmentPlan, *, find_slots: bool = True,
+                   appointments: list[Appointment] | None = None) -> list[ProposedMove]:
     """The booked sessions now outside their windows, each with the slot a re-flow would
     give it (``find_slots=False``: only which sessions, in one query, for pages that link
-    to the full proposal)."""
+    to the full proposal). ``appointments``: the series' appointments when the caller
+    read them."""
     moves: list[ProposedMove] = []
     dates: list[dt.date] = []
     today = clock.today(plan.patient.clinic) if find_slots else None
-    for appt in series_appointments(plan):
+    for appt in series_appointments(plan) if appointments is None else appointments:
         n = appt.session_number or 1
         course = course_windows(plan, dates[: n - 1])
         if n > len(course.sessions):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,12 +18,25 @@ from puncta.clinics.models import Location
 from puncta.plans.models import TreatmentPlan
 
 from . import durations
-from .availability import STEP, Calendar, Slot, clinic_resources, local_dt
+from .availability import (
+    STEP,
+    Calendar,
+    Slot,
+    clinic_resources,
+    local_dt,
+    micros_of_day,
+    us,
+)
 from .eligibility import Eligibility
 from .models import LIVE, Appointment, Kind
 from .selectors import sessions_done
 
 DAY_START, DAY_END = dt.time(7, 0), dt.time(21, 0)
+# Days of each session's search read up front (its target and the next one it would try):
+# on a calendar 90% full (bench/scheduling.py), 98% of sessions find their slot within two
+# days of searching; every day read costs ~150 rows, so reading more up front costs more
+# than the rare extra query.
+PREFETCH_DAYS = 2
 
 
 @dataclass
@@ -89,7 +104,7 @@ class SlotFinder:
         self.window: tuple[dt.time, dt.time] = (DAY_START, DAY_END)
 
     def find(self, day: dt.date, *, after: dt.datetime | None = None) -> Slot | None:
-        now = after or timezone.now()
+        now = us(after or timezone.now())
         for location in self.locations:
             rooms = self.rooms.get(location.pk, [])
             if not rooms:
@@ -105,22 +120,28 @@ class SlotFinder:
         return None
 
     def _at(self, location: Location, rooms: list, t: dt.datetime, day: dt.date,
-            now: dt.datetime) -> Slot | None:
+            now: int) -> Slot | None:
         start, treat, end = durations.intervals(
             t, numbing_min=self.plan.numbing_minutes, zone_count=self.zone_count,
             severity=self.plan.severity)
-        if start < now:
+        s, tr, e = us(start), us(treat), us(end)
+        if s < now:
             return None
         cal = self.calendar
-        room = next((r for r in rooms if cal.free(f"room:{r.pk}", start, end)), None)
+        room = next((r for r in rooms if cal.room_free(r.pk, s, e)), None)
         if room is None:
             return None
+        # Local weekday and times of the treatment, worked out once for every member.
+        tz = zoneinfo.ZoneInfo(location.time_zone)
+        lt, le = treat.astimezone(tz), end.astimezone(tz)
+        when = ((lt.weekday(), micros_of_day(lt.time()), micros_of_day(le.time()))
+                if lt.date() == le.date() else None)
         for pr in self.members:
-            if not cal.works(pr.pk, location, treat, end) or cal.off(pr.pk, treat, end) \
-                    or not cal.free(f"pr:{pr.pk}", treat, end):
+            if when is None or not cal.works_local(pr.pk, location.pk, *when) \
+                    or cal.off_us(pr.pk, tr, e) or not cal.practitioner_free(pr.pk, tr, e):
                 continue
             for device in self.devices:
-                if not cal.free(f"dev:{device.pk}", treat, end):
+                if not cal.device_free(device.pk, tr, e):
                     continue
                 supervisor = None
                 if self.eligibility.refusals(pr, None, device, day):
@@ -128,7 +149,7 @@ class SlotFinder:
                         self.reasons.update(f.message for f in self.eligibility.refusals(
                             pr, None, device, day))
                         continue
-                    supervisor = self._supervisor(location, pr, treat, end)
+                    supervisor = self._supervisor(location, pr, tr, e, when)
                     if supervisor is None:
                         self.reasons.add(_("No supervising physician is available when "
                                            "%(who)s could treat.") % {"who": pr.user})
@@ -138,41 +159,50 @@ class SlotFinder:
                 return Slot(location, room, pr, supervisor, device, start, treat, end)
         return None
 
-    def _supervisor(self, location: Location, pr: Membership, treat: dt.datetime,
-                    end: dt.datetime) -> Membership | None:
+    def _supervisor(self, location: Location, pr: Membership, treat: int, end: int,
+                    when: tuple[int, int, int]) -> Membership | None:
         on_site = self.clinic.supervision_on_site
         for doc in self.physicians:
             if doc.pk == pr.pk:
                 continue
-            if self.calendar.works(doc.pk, location, treat, end, on_site=on_site) \
-                    and not self.calendar.off(doc.pk, treat, end):
+            if self.calendar.works_local(doc.pk, location.pk, *when, on_site=on_site) \
+                    and not self.calendar.off_us(doc.pk, treat, end):
                 return doc
         return None
 
 
 def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = None,
                    location: Location | None = None, today: dt.date | None = None,
-                   finder: SlotFinder | None = None) -> list[ProposedSession]:
+                   finder: SlotFinder | None = None,
+                   appointments: list[Appointment] | None = None) -> list[ProposedSession]:
     """Every session of the course: those booked or done as they are, the others with a
     proposed slot inside their window (each counted from the one before), or the reason
-    none fits."""
+    none fits. ``appointments``: the series' appointments when the caller read them."""
     today = today or clock.today(plan.patient.clinic)
-    booked = {a.session_number: a for a in series_appointments(plan)}
+    if appointments is None:
+        appointments = series_appointments(plan)
+    booked = {a.session_number: a for a in appointments}
     finder = finder or SlotFinder(plan, practitioner=practitioner, location=location)
     dates: list[dt.date] = []
     out: list[ProposedSession] = []
     course = course_windows(plan, [])
     # Predict each session's target (booked dates where known, else targets chained from
-    # the plan's start) and load the calendar around all of them in one query; a search
-    # that wanders further loads more as it goes.
+    # the plan's start) and load the first days each search would look at, for all the
+    # sessions in one query. A search that goes past them (a full calendar, or a session
+    # before it that landed later than predicted) loads its next days in one more query,
+    # twice as many each time: at most log2(window) more per session, whatever the size
+    # of the calendar.
     predicted: list[dt.date] = []
+    ahead: list[dt.date] = []
     for n in range(1, len(course.sessions) + 1):
         w = course_windows(plan, predicted).sessions[n - 1]
         appt = booked.get(n)
         predicted.append(local_date(appt) if appt else max(w.target, today))
+        if appt is None:
+            ahead.extend(islice(_days(w.earliest, max(w.target, min(today, w.latest)),
+                                      w.latest, today), PREFETCH_DAYS))
     for loc in finder.locations:
-        finder.calendar.load_around([d for n, d in enumerate(predicted, 1)
-                                     if n not in booked], loc.time_zone)
+        finder.calendar.load_days(ahead, loc.time_zone)
     for n in range(1, len(course.sessions) + 1):
         window = course_windows(plan, dates).sessions[n - 1]
         earliest, latest = window.earliest, window.latest
@@ -182,7 +212,15 @@ def propose_series(plan: TreatmentPlan, *, practitioner: Membership | None = Non
             item.appointment = appt
             dates.append(local_date(appt))
         else:
-            for day in _days(earliest, max(window.target, min(today, latest)), latest, today):
+            order = list(_days(earliest, max(window.target, min(today, latest)), latest,
+                               today))
+            chunk = 2 * PREFETCH_DAYS
+            for i, day in enumerate(order):
+                for loc in finder.locations:
+                    if not finder.calendar.loaded(day, loc.time_zone):
+                        # the next days of the search, twice as many each time
+                        finder.calendar.load_days(order[i:i + chunk], loc.time_zone)
+                        chunk *= 2
                 slot = finder.find(day)
                 if slot is not None:
                     item.slot = slot

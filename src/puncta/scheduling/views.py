@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -32,7 +33,7 @@ from .models import Status, TimeOff, WorkingHours
 from .preferred import CHOICES as PREFER_CHOICES
 from .preferred import PreferredSlotFinder, time_of_day
 from .reflow import reflow_accept, reflow_preview
-from .series import propose_series
+from .series import propose_series, series_appointments
 
 
 def _int(value: Any) -> int | None:
@@ -68,7 +69,7 @@ def _request_for(plan: Any, item: Any, override: str = "") -> services.Request:
 @clinic_view("appointment.book")
 @require_http_methods(["GET", "POST"])
 def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
-    plan = plan_get(request.clinic.pk, plan_id)
+    plan = plan_get(request.clinic.pk, plan_id, rule_inputs=True)
     params = request.POST if request.method == "POST" else request.GET
     practitioner = _member(request, params.get("practitioner"))
     location = _location(request, params.get("location"))
@@ -130,8 +131,9 @@ def series_view(request: ClinicRequest, plan_id: int) -> HttpResponse:
             ("location", location and location.pk), ("prefer", prefer)) if v)
         return redirect(f"{request.path}?{query}" if query else request.path)
     search = finder()
-    proposal = propose_series(plan, finder=search)
-    reflow = reflow_preview(plan)
+    appointments = series_appointments(plan)  # read once for the proposal and the re-flow
+    proposal = propose_series(plan, finder=search, appointments=appointments)
+    reflow = reflow_preview(plan, appointments=appointments)
     record(actor, Action.READ, plan, patient_id=plan.patient_id, data={"page": "series"})
     return render(request, "scheduling/series.html", {
         "plan": plan, "patient": plan.patient, "proposal": proposal,
@@ -166,16 +168,23 @@ def calendar_view(request: ClinicRequest) -> HttpResponse:
         days = [first + dt.timedelta(days=i) for i in range(7)]
     else:
         days = [day]
-    appts = list(selectors.calendar(location, days[0], days[-1]))
+    appts = selectors.calendar_rows(location, days[0], days[-1])
+    # One audit row per patient shown (who saw patient X is read by patient), with the
+    # appointments of theirs on the page; one insert for the page.
+    shown: dict[int, list[int]] = {}
+    for a in appts:
+        shown.setdefault(a["patient_id"], []).append(a["pk"])
     record_many(actor_from_request(request), [
-        Entry(Action.LIST, "scheduling.appointment", str(a.pk), a.patient_id,
-              data={"page": "calendar"}) for a in appts])
+        Entry(Action.LIST, "patients.patient", str(pid), pid,
+              data={"page": "calendar", "appointments": pks}) for pid, pks in shown.items()])
     step = dt.timedelta(days=7 if view == "week" else 1)
     return render(request, "scheduling/calendar.html", {
         "location": location, "locations": locations, "view": view, "by": by, "day": day,
         "prev": (days[0] - step).isoformat(), "next": (days[0] + step).isoformat(),
         "grid": selectors.calendar_grid(appts, days, by, location),
         "days": days,
+        # the appointment link's prefix, reversed once rather than once per appointment
+        "appt_url": reverse("scheduling:appointment", args=[0]).removesuffix("0/"),
     })
 
 
