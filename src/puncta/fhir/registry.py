@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from puncta.accounts.models import Membership
 from puncta.audit.models import AuditEvent
@@ -17,12 +17,13 @@ from puncta.charting.models import AdverseEvent, Chart
 from puncta.clinics.models import Clinic, Location, Room
 from puncta.consent.models import Consent
 from puncta.devices.models import Device
+from puncta.outcomes.models import Assessment, Photo
 from puncta.patients.models import IntakeResponse, Patient, fold
 from puncta.plans.models import TreatmentPlan
 from puncta.scheduling.models import Appointment
 
 from . import codes
-from .builders import Ctx, Json, care, people
+from .builders import Ctx, Json, care, outcomes, people
 from .params import NOTHING, Parser, contains, custom, date, reference, token
 
 Builder = Callable[[Any, Ctx], Json]
@@ -119,6 +120,23 @@ def _aftercare(c: int) -> QuerySet[Any]:
             .only("id", "clinic_id", "patient_id", "on", "signed_at", "aftercare"))
 
 
+def _member_id(user_field: str) -> Subquery:
+    """The PractitionerRole (membership) id of the user who recorded a row, in its clinic."""
+    return Subquery(Membership.objects.filter(user_id=OuterRef(user_field),
+                                              clinic_id=OuterRef("clinic_id")).values("pk")[:1])
+
+
+def _assessments(c: int) -> QuerySet[Any]:
+    return Assessment.objects.filter(clinic_id=c).annotate(
+        recorder_role_id=_member_id("recorded_by_id"))
+
+
+def _photos(c: int) -> QuerySet[Any]:
+    # The storage keys are no business of a FHIR client: not even read.
+    return (Photo.objects.filter(clinic_id=c).defer("key", "medium_key", "thumb_key")
+            .annotate(creator_role_id=_member_id("created_by_id")))
+
+
 # --- search parameters --------------------------------------------------------------------
 
 def _patient_identifier(v: str, clinic: Any) -> Q:
@@ -156,6 +174,20 @@ def _consent_status(v: str, clinic: Any) -> Q:
 
 def _always(values: tuple[str, ...]) -> Parser:
     return custom(lambda v, clinic: Q() if v in values else NOTHING)
+
+
+def _scale_code(v: str, clinic: Any) -> Q:
+    system, bar, code = v.rpartition("|")
+    if bar and system and system != codes.CS_SCALE:
+        return NOTHING
+    return Q(scale=code)
+
+
+def _photo_view(v: str, clinic: Any) -> Q:
+    system, bar, code = v.rpartition("|")
+    if bar and system and system != codes.CS_PHOTO_VIEW:
+        return NOTHING
+    return Q(view=code)
 
 
 def _practitioner_name(v: str, clinic: Any) -> Q:
@@ -253,6 +285,21 @@ SPECS: dict[str, Spec] = {s.type: s for s in [
                params={"date": date("signed_at", is_datetime=True),
                        "status": _always(("current",))}),
     )),
+    Spec("Observation", "outcome.view", (Source(
+        _assessments, outcomes.observation, patient="patient_id", since="created_at",
+        params={"code": custom(_scale_code), "date": date("on", is_datetime=False),
+                "status": _always(("final",)), "category": _always(("survey",)),
+                "based-on": reference("plan_id", "CarePlan"),
+                "part-of": reference("chart_id", "Procedure")},
+        sorts={"_id": "pk", "date": "on", "_lastUpdated": "created_at"}),)),
+    Spec("Media", "photo.view", (Source(
+        _photos, outcomes.media, patient="patient_id", since="created_at",
+        params={"created": date("taken_on", is_datetime=False),
+                "date": date("taken_on", is_datetime=False),
+                "view": custom(_photo_view), "status": _always(("completed",)),
+                "based-on": reference("plan_id", "CarePlan")},
+        sorts={"_id": "pk", "date": "taken_on", "created": "taken_on",
+               "_lastUpdated": "created_at"}),)),
     Spec("AuditEvent", "audit.view", (Source(
         lambda c: AuditEvent.objects.filter(clinic_id=c), care.audit_event,
         patient="patient_id", since="at",
