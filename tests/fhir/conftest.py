@@ -32,11 +32,13 @@ def _evening_of_the_session_day():
 
 
 @pytest.fixture(autouse=True)
-def photo_storage(settings, tmp_path):
+def photo_storage(settings, tmp_path_factory):
+    # Not under tmp_path: the export tests list that folder.
+    where = tmp_path_factory.mktemp("photos")
     settings.STORAGES = {**settings.STORAGES, "photos": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "photos"), "base_url": None}}}
-    return tmp_path / "photos"
+        "OPTIONS": {"location": str(where), "base_url": None}}}
+    return where
 
 
 def token_for(membership) -> str:
