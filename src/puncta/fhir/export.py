@@ -38,6 +38,9 @@ CHUNK = 2000
 SPOOL_BYTES = 8 * 1024 * 1024
 # The audit log can be millions of rows: exported only when asked for by name.
 NOT_BY_DEFAULT = {"AuditEvent"}
+# The types with the most rows (started first when files are written in parallel).
+LARGE = ("DocumentReference", "Appointment", "Procedure", "Consent", "QuestionnaireResponse",
+         "Patient", "CarePlan", "Observation", "Media")
 
 
 Validate = Callable[[dict[str, Any]], Any] | None

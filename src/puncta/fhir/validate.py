@@ -24,7 +24,7 @@ from typing import Any
 from .builders import Json
 
 MODES = ("all", "shapes", "none")
-FIRST = 100  # resources of each type validated whatever their shape
+FIRST = 10  # resources of each type validated whatever their shape
 
 
 @lru_cache(maxsize=64)
