@@ -91,6 +91,8 @@ class Command(BaseCommand):
             jobs = 1 if connection.vendor == "sqlite" else min(os.cpu_count() or 1, 4)
         if jobs < 1:
             raise CommandError("--jobs must be at least 1.")
+        if connection.in_atomic_block:
+            jobs = 1  # called inside a transaction: other connections would not see its rows
         root = Path(opts["dir"])
         origin = opts["base_url"].rstrip("/")
         tasks: list[Task] = []
