@@ -20,8 +20,6 @@ from django.db.models import Model, QuerySet
 class Row:
     """A record as plain attributes (``pk`` is its ``id``)."""
 
-    __slots__ = ("__dict__",)
-
     @property
     def pk(self) -> Any:
         return self.__dict__["id"]
