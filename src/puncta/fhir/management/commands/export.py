@@ -29,9 +29,20 @@ Task = tuple[int, str, str, dt.datetime | None, str]
 _checker: Checker | None = None  # one per process: shapes seen once are not re-validated
 
 
-def _init(mode: str) -> None:
+_inherited: list[Any] = []  # kept referenced: freeing one would end the parent's session
+
+
+def _init(mode: str, forked: bool = False) -> None:
     global _checker
     _checker = Checker(mode)
+    if forked:
+        # A forked process must never speak on a connection its parent opened (two
+        # processes on one session collide, e.g. on server-side cursor names): drop any
+        # it inherited, without closing it, and open its own on first use.
+        for conn in connections.all(initialized_only=True):
+            if conn.connection is not None:
+                _inherited.append(conn.connection)
+                conn.connection = None
 
 
 def write_one(task: Task) -> tuple[int, str, int, str]:
@@ -127,5 +138,5 @@ class Command(BaseCommand):
         order = sorted(tasks, key=lambda t: rank.get(t[1], len(rank)))
         connections.close_all()  # each forked process opens its own connection
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(jobs, initializer=_init, initargs=(mode,)) as pool:
+        with ctx.Pool(jobs, initializer=_init, initargs=(mode, True)) as pool:
             yield from pool.imap_unordered(write_one, order)
