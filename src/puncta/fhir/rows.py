@@ -120,20 +120,26 @@ def _prefetch(model: type[Model], name: str, rows: list[Row]) -> None:
 
 
 def plain_rows(qs: QuerySet[Any], chunk: int, fields: tuple[str, ...] = ()) -> Iterator[Row]:
-    """The queryset's rows as ``Row`` objects, ``chunk`` at a time (memory flat): the
-    given ``.values()`` paths (``id`` always), or all that the queryset would load."""
+    """The queryset's rows as ``Row`` objects in primary-key order, ``chunk`` at a time:
+    the given ``.values()`` paths (``id`` always), or all that the queryset would load.
+
+    Paged by key (``pk > last … LIMIT chunk``), not by a server-side cursor: memory stays
+    flat behind PgBouncer too (where server-side cursors are off and a cursor would load
+    the whole result), and no cursor outlives its query."""
     paths = (["id", *(f for f in fields if f != "id"), *qs.query.annotations] if fields
              else value_paths(qs))
     plan = _plan(paths)
-    prefetch = list(qs._prefetch_related_lookups)
-    buffer: list[Row] = []
-    for values in qs.values(*paths).iterator(chunk_size=chunk):
-        buffer.append(_row(values, plan))
-        if len(buffer) >= chunk:
-            for name in prefetch:
-                _prefetch(qs.model, str(name), buffer)
-            yield from buffer
-            buffer = []
-    for name in prefetch:
-        _prefetch(qs.model, str(name), buffer)
-    yield from buffer
+    prefetch = [str(name) for name in qs._prefetch_related_lookups]
+    qs = qs.order_by("pk")
+    last = None
+    while True:
+        page = qs if last is None else qs.filter(pk__gt=last)
+        batch = [_row(values, plan) for values in page.values(*paths)[:chunk]]
+        if not batch:
+            return
+        for name in prefetch:
+            _prefetch(qs.model, name, batch)
+        yield from batch
+        if len(batch) < chunk:
+            return
+        last = batch[-1].pk
