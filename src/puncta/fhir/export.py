@@ -3,9 +3,9 @@
 Rows are read ``CHUNK`` at a time (as plain ``.values()`` rows paged by primary key where
 the builder allows, see rows.py; else ``.iterator(chunk_size=...)``) and written line by
 line (one ``orjson.dumps`` each) to a spooled temporary file (memory up to a few MiB, then
-disk), so memory stays flat however large the clinic. What is validated: ``validate.Checker``. The HTTP kick-off queues
-``run_export`` for the worker (``puncta worker``); the CLI (``puncta export``) calls
-``write_type`` directly into a folder.
+disk), so memory stays flat however large the clinic. What is validated:
+``validate.Checker``. The HTTP kick-off queues ``run_export`` for the worker (``puncta
+worker``); the CLI (``puncta export``) calls ``write_type`` directly into a folder.
 """
 
 from __future__ import annotations
