@@ -4,6 +4,10 @@
     .venv/bin/python bench/fhir.py --database-url postgres://postgres@127.0.0.1:5432/puncta_bench \
         --seconds 20 --connections 10 --workers 3 --json bench/results-fhir.json
 
+    # the export alone, each validation policy, one and two processes:
+    .venv/bin/python bench/fhir.py --database-url ... --skip-http --export-network-only \
+        --validate all --validate shapes --validate none --jobs 1 --jobs 2
+
 The database must be seeded (`puncta seed`, see README.md) and migrated. The server is
 `puncta serve` (gunicorn, production settings); reads write audit events, as in use.
 Prints numbers; does not pass or fail.
@@ -129,15 +133,17 @@ def check_once(args: argparse.Namespace, token: str, path: str) -> None:
             sys.exit(f"bench: {path} answered {r.status}")
 
 
-def export_run(args: argparse.Namespace, env: dict[str, str], clinic: int | None
-               ) -> dict[str, Any]:
-    """`puncta export` in a child process: wall time, resources written, peak RSS."""
+def export_run(args: argparse.Namespace, env: dict[str, str], clinic: int | None,
+               mode: str, jobs: int) -> dict[str, Any]:
+    """`puncta export` in a child process: wall time, resources written, the CPU time of
+    the export's processes (user + system, its worker processes included), peak RSS (the
+    largest of them) and the load average around it."""
     with tempfile.TemporaryDirectory(dir=args.data_dir) as out:
-        cmd = [str(BIN / "puncta"), "export", "--format", "ndjson", out]
+        cmd = [str(BIN / "puncta"), "export", "--format", "ndjson", out, "--validate", mode,
+               "--jobs", str(jobs)]
         if clinic is not None:
             cmd += ["--clinic", str(clinic)]
-        if args.no_validate:
-            cmd.append("--no-validate")
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -148,9 +154,12 @@ def export_run(args: argparse.Namespace, env: dict[str, str], clinic: int | None
             sys.exit(f"bench: export failed: {proc.stderr.read().decode() if proc.stderr else ''}")
         resources = sum(int(m) for m in re.findall(r": (\d+) →", text))
         size = sum(p.stat().st_size for p in Path(out).rglob("*.ndjson"))
-    return {"clinic": clinic, "resources": resources, "seconds": round(seconds, 1),
-            "resources_s": round(resources / seconds), "peak_rss_mib":
-            round(usage.ru_maxrss / 1024), "ndjson_mib": round(size / 2**20, 1)}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"clinic": clinic, "validate": mode, "jobs": jobs, "resources": resources,
+            "seconds": round(seconds, 1), "resources_s": round(resources / seconds),
+            "cpu_s": round(cpu, 1), "resources_per_cpu_s": round(resources / cpu) if cpu else None,
+            "peak_rss_mib": round(usage.ru_maxrss / 1024), "ndjson_mib": round(size / 2**20, 1),
+            "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1)}
 
 
 def main() -> None:
@@ -161,8 +170,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8151)
     parser.add_argument("--data-dir", default=tempfile.mkdtemp(prefix="puncta-bench-fhir-"))
-    parser.add_argument("--no-validate", action="store_true",
-                        help="export without the per-resource fhir.resources check")
+    parser.add_argument("--validate", action="append", choices=["all", "shapes", "none"],
+                        help="export validation policy; repeat to run several (default: "
+                             "shapes)")
+    parser.add_argument("--jobs", type=int, action="append",
+                        help="export processes; repeat to run several (default: 1 and 2)")
+    parser.add_argument("--export-network-only", action="store_true",
+                        help="export every clinic only (not the largest clinic alone)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--json")
@@ -198,9 +212,12 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     if not args.skip_export:
-        for clinic in (wl["clinic"], None):
-            results["export"].append(export_run(args, env, clinic))
-            print("export", results["export"][-1], flush=True)
+        clinics = (None,) if args.export_network_only else (wl["clinic"], None)
+        for clinic in clinics:
+            for mode in args.validate or ["shapes"]:
+                for jobs in args.jobs or [1, 2]:
+                    results["export"].append(export_run(args, env, clinic, mode, jobs))
+                    print("export", results["export"][-1], flush=True)
     print(json.dumps(results, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

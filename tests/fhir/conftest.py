@@ -1,6 +1,7 @@
 """A clinic with one patient's full course on record (intake, consent, plan, booked and
-charted session with device, lot, supervisor and an adverse event during it), a second
-patient, and a patient of another clinic; API tokens for the personas."""
+charted session with device, lot, supervisor and an adverse event during it, a photograph
+and two scale assessments), a second patient, and a patient of another clinic; API tokens
+for the personas."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from django.test import Client
 from puncta.accounts.models import ApiToken
 from puncta.charting import services as charting
 from puncta.fhir.validate import validate
+from puncta.outcomes import services as outcomes
 
 from ..charting.conftest import DAY, TZ, book, make_lot
 from ..factories import PatientFactory
+from ..outcomes.conftest import jpeg
 from ..scheduling.conftest import acne_plan, actor_of, clinic_ready, ready_patient  # noqa: F401
 
 
@@ -26,6 +29,16 @@ def _evening_of_the_session_day():
 
     with time_machine.travel(dt.datetime.combine(DAY, dt.time(18, 30), tzinfo=TZ), tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def photo_storage(settings, tmp_path_factory):
+    # Not under tmp_path: the export tests list that folder.
+    where = tmp_path_factory.mktemp("photos")
+    settings.STORAGES = {**settings.STORAGES, "photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(where), "base_url": None}}}
+    return where
 
 
 def token_for(membership) -> str:
@@ -76,11 +89,22 @@ def record(personas, clinic_ready):  # noqa: F811
                             phone="(613) 555-0142", email="helene@example.com",
                             preferred_language="fr")
     done = charted(personas, device, patient)
+    nurse = actor_of(personas.nurse)
+    photo = outcomes.photo_add(actor=nurse, patient=patient, plan=done["plan"], data=jpeg(),
+                               view="front", zone="cheek_left",
+                               when=outcomes.When("session", session_number=1))
+    grade = outcomes.assessment_record(actor=nurse, patient=patient, plan=done["plan"],
+                                       scale="gb_qualitative", answers={"grade": 3},
+                                       when=outcomes.When("baseline"))
+    vss = outcomes.assessment_record(
+        actor=nurse, patient=patient, plan=done["plan"], scale="vss",
+        answers={"vascularity": 1, "pigmentation": 1, "pliability": 2, "height": 1},
+        when=outcomes.When("session", session_number=1))
     second = PatientFactory(clinic=personas.clinic, given_name="Marc", family_name="Ayotte")
     other = PatientFactory(clinic=personas.other_clinic, given_name="Oscar",
                            family_name="Tremblay")
     return {"patient": patient, "second": second, "other": other, "device": device,
-            **done}
+            "photo": photo, "grade": grade, "vss": vss, **done}
 
 
 def entries(bundle, mode="match"):

@@ -13,6 +13,8 @@ from django.core.management import call_command
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
+from puncta.fhir import codes
+
 from .conftest import token_for, valid
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,15 +56,29 @@ def test_fhirpy_round_trip(django_db_setup, live_server, personas, record, setti
     # Every type, every page, validates.
     for rtype in ("Practitioner", "PractitionerRole", "Organization", "Location", "Device",
                   "Consent", "QuestionnaireResponse", "CarePlan", "Appointment",
-                  "Procedure", "AdverseEvent", "DocumentReference", "AuditEvent"):
+                  "Procedure", "AdverseEvent", "DocumentReference", "AuditEvent",
+                  "Observation", "Media"):
         assert as_dicts(client.resources(rtype).limit(2).fetch_all()), rtype
     procs = client.resources("Procedure").include("Procedure", "device").fetch_raw()
     assert {e.resource.resourceType for e in procs.entry} == {"Procedure", "Device"}
 
+    # Outcomes: a scale by its code, a photograph whose pixels come from the audited file
+    # endpoint with the same token (never inline).
+    scored = as_dicts(client.resources("Observation").search(
+        code=f"{codes.CS_SCALE}|vss", patient=patient.pk).fetch())
+    assert [o["valueInteger"] for o in scored] == [record["vss"].total]
+    (media,) = as_dicts(client.resources("Media").search(patient=patient.pk).fetch())
+    assert "data" not in media["content"]
+    image = requests.get(media["content"]["url"], timeout=30,
+                         headers={"Authorization": f"Bearer {raw}"})
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
+    assert requests.get(media["content"]["url"], timeout=30).status_code == 401
+
     # $everything
     bundle = client.execute(f"Patient/{patient.pk}/$everything", method="get")
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
-    assert {"Patient", "Procedure", "CarePlan", "Consent", "Appointment"} <= kinds
+    assert {"Patient", "Procedure", "CarePlan", "Consent", "Appointment", "Observation",
+            "Media"} <= kinds
     for e in bundle["entry"]:
         valid(e["resource"])
 
@@ -73,7 +89,7 @@ def test_fhirpy_round_trip(django_db_setup, live_server, personas, record, setti
     # $export: kick-off (fhirpy has no bulk client: plain HTTP with the same token), the
     # worker runs it, the manifest is polled, the files fetched.
     auth = {"Authorization": f"Bearer {raw}"}
-    kick = requests.get(f"{base}/$export", params={"_type": "Patient,Procedure"},
+    kick = requests.get(f"{base}/$export", params={"_type": "Patient,Procedure,Observation,Media"},
                         headers={**auth, "Prefer": "respond-async",
                                  "Accept": "application/fhir+json"}, timeout=30)
     assert kick.status_code == 202

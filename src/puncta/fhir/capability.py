@@ -15,7 +15,9 @@ SEARCH_TYPES = {"_id": "token", "_lastUpdated": "date", "identifier": "token",
                 "practitioner": "reference", "performer": "reference", "actor": "reference",
                 "partof": "reference", "role": "token", "active": "token",
                 "manufacturer": "string", "device-name": "string", "severity": "token",
-                "event": "token", "action": "token", "subtype": "token"}
+                "event": "token", "action": "token", "subtype": "token", "code": "token",
+                "category": "token", "based-on": "reference", "part-of": "reference",
+                "created": "date", "view": "token"}
 
 
 def capability_statement(base_url: str, date: str) -> dict[str, Any]:

@@ -69,3 +69,10 @@ LATERALITY = {"left": ("7771000", "Left"), "right": ("24028007", "Right")}
 # Microneedling of skin (percutaneous collagen induction) has no SNOMED CT concept this
 # project could confirm; the procedure code is Puncta's own.
 PROCEDURE_CODE = ("microneedling", "Microneedling (percutaneous collagen induction)")
+
+# Outcomes: scale assessments (Observation) and photographs (Media).
+CS_SCALE = f"{BASE}/CodeSystem/scale"
+CS_SCALE_ITEM = f"{BASE}/CodeSystem/scale-item"
+CS_PHOTO_VIEW = f"{BASE}/CodeSystem/photo-view"
+EXT_TIMEPOINT = f"{BASE}/StructureDefinition/outcome-timepoint"
+EXT_SCALES_VERSION = f"{BASE}/StructureDefinition/scales-version"

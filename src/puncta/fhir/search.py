@@ -78,7 +78,8 @@ def read(spec: Spec, clinic: Any, rid: str, ctx: Ctx, actor: Actor) -> Json:
     obj = None
     if found is not None:
         src, pk = found
-        obj = src.queryset(clinic.pk).filter(pk=pk).first()
+        # A slice, not .first(): the primary key is unique, so no ORDER BY to compile.
+        obj = next(iter(src.queryset(clinic.pk).filter(pk=pk).order_by()[:1]), None)
     if obj is None:
         raise FhirError(404, f"{spec.type}/{rid} is not known here.")
     resource = src.build(obj, ctx)
@@ -265,7 +266,8 @@ def everything(clinic: Any, patient_id: str, ctx: Ctx, actor: Actor,
     found = pspec.source_for(patient_id)
     patient = None
     if found is not None:
-        patient = pspec.sources[0].queryset(clinic.pk).filter(pk=found[1]).first()
+        patient = next(iter(pspec.sources[0].queryset(clinic.pk).filter(pk=found[1])
+                            .order_by()[:1]), None)
     if patient is None:
         raise FhirError(404, f"Patient/{patient_id} is not known here.")
     hits = [Hit(pspec.sources[0], patient)]

@@ -35,15 +35,22 @@ def meta(updated: dt.datetime | None, version: int | None = None) -> Json:
     return out
 
 
+class Clean(dict):  # type: ignore[type-arg]
+    """An element built without empty values: ``clean`` keeps it as it is instead of
+    walking it (refs, codings and concepts are most of a resource's elements)."""
+
+
 def ref(rtype: str, rid: object, display: str | None = None) -> Json:
-    out: Json = {"reference": f"{rtype}/{rid}"}
+    out = Clean(reference=f"{rtype}/{rid}")
     if display:
         out["display"] = display
     return out
 
 
 def coding(system: str, code: str, display: str | None = None) -> Json:
-    out: Json = {"system": system, "code": code}
+    out = Clean(system=system)
+    if code:
+        out["code"] = code
     if display:
         out["display"] = display
     return out
@@ -51,7 +58,7 @@ def coding(system: str, code: str, display: str | None = None) -> Json:
 
 def concept(system: str, code: str, display: str | None = None, text: str | None = None
             ) -> Json:
-    out: Json = {"coding": [coding(system, code, display)]}
+    out = Clean(coding=[coding(system, code, display)])
     if text or display:
         out["text"] = text or display
     return out
@@ -62,26 +69,30 @@ def number(value: Any) -> float:
     return float(Decimal(str(value)))
 
 
-_EMPTY = (None, "", [], {})
-
-
 def clean(obj: Any) -> Any:
     """Drop empty values: FHIR forbids empty strings, lists and objects. (One pass; it runs
-    on every exported resource.)"""
-    if isinstance(obj, dict):
+    on every exported resource, so it tests types, not equality with empty values, and
+    does not enter a ``Clean`` element.)"""
+    if type(obj) is dict:
         out = {}
         for k, v in obj.items():
-            if isinstance(v, dict | list):
+            t = type(v)
+            if t is dict or t is list:
                 v = clean(v)
-            if v not in _EMPTY:
+                if v:
+                    out[k] = v
+            elif v is not None and (t is not str or v):
                 out[k] = v
         return out
-    if isinstance(obj, list):
+    if type(obj) is list:
         items = []
         for v in obj:
-            if isinstance(v, dict | list):
+            t = type(v)
+            if t is dict or t is list:
                 v = clean(v)
-            if v not in _EMPTY:
+                if v:
+                    items.append(v)
+            elif v is not None and (t is not str or v):
                 items.append(v)
         return items
     return obj

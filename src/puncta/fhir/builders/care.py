@@ -101,9 +101,11 @@ def _answers(value: Any) -> list[Json]:
 
 
 def questionnaire_response(r: Any, ctx: Ctx) -> Json:
-    items = [{"linkId": str(k), "answer": _answers(v)}
-             for k, v in sorted((r.answers or {}).items())]
-    return clean({
+    # Built without empty values (an item without an answer is left out), so attached
+    # after ``clean``: an intake has dozens of items.
+    items = [{"linkId": str(k), "answer": a}
+             for k, v in sorted((r.answers or {}).items()) if (a := _answers(v))]
+    out: Json = clean({
         "resourceType": "QuestionnaireResponse",
         "id": str(r.pk),
         "meta": meta(r.updated_at, r.version),
@@ -112,8 +114,10 @@ def questionnaire_response(r: Any, ctx: Ctx) -> Json:
         "subject": ref("Patient", r.patient_id),
         "authored": instant(r.submitted_at or r.updated_at),
         "author": ref("Patient", r.patient_id) if r.submitted_by_patient else None,
-        "item": [i for i in items if i["answer"]],
     })
+    if items:
+        out["item"] = items
+    return out
 
 
 # --- CarePlan -----------------------------------------------------------------------------
@@ -236,7 +240,8 @@ def procedure(c: Any, ctx: Ctx) -> Json:
         lot = c.lot
         used.append({"type": "Device", "identifier": {"system": codes.LOT_SYSTEM,
                                                        "value": lot.lot_number},
-                     "display": f"{lot.product} lot {lot.lot_number} "
+                     "display": f"{lot.product.manufacturer} {lot.product.name} lot "
+                                f"{lot.lot_number} "
                                 f"(expires {lot.expiry.isoformat()})"})
     complications = [concept(codes.CS_AE_KIND, ae.kind, _labels()["ae"].get(ae.kind))
                      for ae in c.adverse_events.all() if ae.phase == "during"]

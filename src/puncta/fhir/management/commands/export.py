@@ -1,13 +1,21 @@
-"""puncta export --format ndjson DIR: the bulk export, from the command line."""
+"""puncta export --format ndjson DIR: the bulk export, from the command line.
+
+Each (clinic, resource type) file is one task; with ``--jobs N`` (default: the number of
+cores, at most 4; 1 on SQLite) the tasks run in N processes, each with its own database
+connection, so building resources on one core overlaps the database and the other core.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import multiprocessing
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections
 
 from puncta.audit.services import Actor
 from puncta.clinics.models import Clinic
@@ -15,7 +23,39 @@ from puncta.fhir import export
 from puncta.fhir.builders import Ctx
 from puncta.fhir.errors import FhirError
 from puncta.fhir.params import parse_date
-from puncta.fhir.validate import validate
+from puncta.fhir.validate import MODES, Checker
+
+Task = tuple[int, str, str, dt.datetime | None, str]
+_checker: Checker | None = None  # one per process: shapes seen once are not re-validated
+
+
+_inherited: list[Any] = []  # kept referenced: freeing one would end the parent's session
+
+
+def _init(mode: str, forked: bool = False) -> None:
+    global _checker
+    _checker = Checker(mode)
+    if forked:
+        # A forked process must never speak on a connection its parent opened (two
+        # processes on one session collide, e.g. on server-side cursor names): drop any
+        # it inherited, without closing it, and open its own on first use.
+        for conn in connections.all(initialized_only=True):
+            if conn.connection is not None:
+                _inherited.append(conn.connection)
+                conn.connection = None
+
+
+def write_one(task: Task) -> tuple[int, str, int, str]:
+    """Write one clinic's file of one type (in whichever process runs it)."""
+    clinic_id, rtype, folder, since, origin = task
+    path = Path(folder) / f"{rtype}.ndjson"
+    partial = path.with_suffix(".ndjson.partial")
+    check = _checker if _checker is not None and _checker.mode != "none" else None
+    with partial.open("wb", buffering=1024 * 1024) as out:
+        n = export.write_type(out, export.SPECS[rtype], clinic_id, since, Ctx(origin=origin),
+                              check=check)
+    partial.replace(path)  # a reader never sees a half-written file
+    return clinic_id, rtype, n, str(path)
 
 
 class Command(BaseCommand):
@@ -34,8 +74,15 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default=os.environ.get("PUNCTA_PUBLIC_URL",
                                                                  "http://127.0.0.1:8000"),
                             help="public address of the server, for document links")
+        parser.add_argument("--validate", choices=MODES, default="shapes",
+                            help="check resources with fhir.resources: all of them; the "
+                                 "first few of each type and then each new shape "
+                                 "(default); or none (see docs/fhir.md)")
         parser.add_argument("--no-validate", action="store_true",
-                            help="skip the fhir.resources check of each resource (faster)")
+                            help="the same as --validate none")
+        parser.add_argument("--jobs", type=int, default=None,
+                            help="processes writing files at once (default: cores, at most "
+                                 "4; 1 on SQLite)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         clinics = list(Clinic.objects.filter(pk=opts["clinic"]) if opts["clinic"]
@@ -49,26 +96,47 @@ class Command(BaseCommand):
             since = parse_date(opts["since"], clinics[0])[0] if opts["since"] else None
         except FhirError as exc:
             raise CommandError(exc.message) from None
+        mode = "none" if opts["no_validate"] else opts["validate"]
+        jobs = opts["jobs"]
+        if jobs is None:
+            jobs = 1 if connection.vendor == "sqlite" else min(os.cpu_count() or 1, 4)
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1.")
+        if connection.in_atomic_block:
+            jobs = 1  # called inside a transaction: other connections would not see its rows
         root = Path(opts["dir"])
-        ctx = Ctx(origin=opts["base_url"].rstrip("/"))
-        check = None if opts["no_validate"] else validate
-        total, started = 0, time.perf_counter()
+        origin = opts["base_url"].rstrip("/")
+        tasks: list[Task] = []
+        folders: dict[int, Path] = {}
         for clinic in clinics:
             folder = root if opts["clinic"] or len(clinics) == 1 else root / f"clinic-{clinic.pk}"
             folder.mkdir(parents=True, exist_ok=True)
-            counts: dict[str, int] = {}
-            for rtype in types:
-                path = folder / f"{rtype}.ndjson"
-                partial = path.with_suffix(".ndjson.partial")
-                with partial.open("wb") as out:
-                    n = export.write_type(out, export.SPECS[rtype], clinic.pk, since, ctx,
-                                          check=check)
-                partial.replace(path)  # a reader never sees a half-written file
-                counts[rtype] = n
-                total += n
-                self.stdout.write(f"clinic {clinic.pk} {rtype}: {n} → {path}")
+            folders[clinic.pk] = folder
+            tasks += [(clinic.pk, rtype, str(folder), since, origin) for rtype in types]
+        counts: dict[int, dict[str, int]] = {c.pk: {} for c in clinics}
+        total, started = 0, time.perf_counter()
+        for clinic_id, rtype, n, path in self._run(tasks, jobs, mode):
+            counts[clinic_id][rtype] = n
+            total += n
+            self.stdout.write(f"clinic {clinic_id} {rtype}: {n} → {path}")
+        for clinic in clinics:
             export.audit_export(Actor(label="puncta export (command line)",
-                                      clinic_id=clinic.pk), clinic.pk, counts, str(folder))
+                                      clinic_id=clinic.pk), clinic.pk, counts[clinic.pk],
+                                str(folders[clinic.pk]))
         seconds = time.perf_counter() - started
         self.stdout.write(f"{total} resources in {seconds:.1f} s "
-                          f"({total / seconds if seconds else 0:.0f}/s)")
+                          f"({total / seconds if seconds else 0:.0f}/s; {jobs} "
+                          f"process{'es' if jobs > 1 else ''}, validation: {mode})")
+
+    def _run(self, tasks: list[Task], jobs: int, mode: str) -> Any:
+        if jobs == 1 or len(tasks) == 1:
+            _init(mode)
+            yield from map(write_one, tasks)
+            return
+        # Largest first, so a big file does not start last and run alone.
+        rank = {t: i for i, t in enumerate(export.LARGE)}
+        order = sorted(tasks, key=lambda t: rank.get(t[1], len(rank)))
+        connections.close_all()  # each forked process opens its own connection
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(jobs, initializer=_init, initargs=(mode, True)) as pool:
+            yield from pool.imap_unordered(write_one, order)
