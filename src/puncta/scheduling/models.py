@@ -121,6 +121,8 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["location", "start"], name="appt_location_start"),
             models.Index(fields=["clinic", "start"], name="appt_clinic_start"),
+            # The dashboard's queues count a clinic's booked sessions from today on.
+            models.Index(fields=["clinic", "status", "start"], name="appt_clinic_status_start"),
             models.Index(fields=["practitioner", "start"], name="appt_practitioner_start"),
             models.Index(fields=["patient", "start"], name="appt_patient_start"),
             models.Index(fields=["series", "session_number"], name="appt_series"),
@@ -159,7 +161,9 @@ class PatientMessage(models.Model):
 
     class Meta:
         ordering = ["-send_after", "-created_at"]
-        indexes = [models.Index(fields=["patient", "-send_after"], name="message_patient")]
+        indexes = [models.Index(fields=["patient", "-send_after"], name="message_patient"),
+                   # The dashboard's counts of this week's messages.
+                   models.Index(fields=["send_after"], name="message_send_after")]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.patient_id}: {self.status}"

@@ -65,7 +65,11 @@ def dashboard_queues(member: Membership, *, now: dt.datetime) -> list[Queue]:
     if has_perm(role, "chart.edit") or has_perm(role, "chart.cosign"):
         mine_cosign = Q(status=ChartStatus.PENDING_COSIGN, returned_at__isnull=True) & (
             Q(supervisor=member) | Q(supervisor__isnull=True, practitioner=member))
-        c = Chart.objects.filter(clinic_id=clinic.pk).aggregate(
+        # Every count is of drafts or charts awaiting co-signature: only those rows are
+        # read (index chart_clinic_status), not the clinic's whole history.
+        c = Chart.objects.filter(
+            clinic_id=clinic.pk, status__in=[ChartStatus.DRAFT, ChartStatus.PENDING_COSIGN],
+        ).aggregate(
             drafts=Count("id", filter=Q(status=ChartStatus.DRAFT, practitioner=member)),
             returned=Count("id", filter=Q(status=ChartStatus.PENDING_COSIGN,
                                           returned_at__isnull=False, practitioner=member)),
@@ -98,7 +102,13 @@ def dashboard_queues(member: Membership, *, now: dt.datetime) -> list[Queue]:
         out.append(Queue("lots", str(_("Cartridge lots expiring within 30 days")),
                          lots["soon"], reverse("devices:lot_list"), lots["expired"] > 0))
     if has_perm(role, "appointment.book"):
-        m = PatientMessage.objects.filter(patient__clinic_id=clinic.pk).aggregate(
+        # Both counts are of messages due from a week ago to today (a message is skipped
+        # only when its send time has come): read only those (index message_send_after),
+        # not every message the clinic ever sent or has queued for months ahead.
+        m = PatientMessage.objects.filter(
+            patient__clinic_id=clinic.pk, send_after__gte=lo - dt.timedelta(days=7),
+            send_after__lt=hi,
+        ).aggregate(
             checkins=Count("id", filter=Q(kind="checkin", send_after__gte=lo,
                                           send_after__lt=hi)),
             skipped=Count("id", filter=Q(status="skipped", send_after__gte=lo - dt.timedelta(
