@@ -99,13 +99,14 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
     sys.exit(f"bench: the server did not start; see {log.name}")
 
 
-def wrk(args: argparse.Namespace, token: str, paths: list[str]) -> dict[str, Any]:
+def wrk(args: argparse.Namespace, token: str, paths: list[str],
+        seconds: float | None = None) -> dict[str, Any]:
     script = Path(args.data_dir) / "bench-fhir.lua"
     script.write_text(LUA % {"paths": ",".join(json.dumps(p) for p in paths),
                              "token": token})
     out = subprocess.run(
         ["wrk", f"-t{min(2, args.connections)}", f"-c{args.connections}",
-         f"-d{args.seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{args.port}"],
+         f"-d{seconds or args.seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{args.port}"],
         capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
@@ -166,6 +167,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="seconds of unmeasured load before each operation")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8151)
@@ -206,6 +209,8 @@ def main() -> None:
         try:
             for name, paths in ops.items():
                 check_once(args, wl["token"], paths[0])
+                if args.warmup:  # every worker imports and builds what the path needs
+                    wrk(args, wl["token"], paths, seconds=args.warmup)
                 results["http"][name] = wrk(args, wl["token"], paths)
                 print(name, results["http"][name], flush=True)
         finally:
