@@ -8,7 +8,7 @@ position (``seq``), the previous event's hash and its own hash, and moves the he
 Who seals: the writer itself right after its commit, without waiting (``seal_soon``: if
 another sealer holds the chain, or this process sealed it a moment ago, it returns at
 once and that sealer, the next writer or the worker takes the event), the worker every
-few seconds (``tasks.seal_task``), and anything that needs
+few seconds (``sealer.Sealer``), and anything that needs
 the whole chain linked first (``audit verify``, checkpoints, backups) with ``seal_all``.
 An event commits unsealed only for that moment; until sealed it is protected by the same
 append-only triggers as every other event.

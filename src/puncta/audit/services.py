@@ -13,9 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import Action, AuditEvent, chain_for
-from .seal import lock_head, seal_soon
-
-__all__ = ["lock_head"]  # the seed's bulk writer locks heads as sealing does
+from .seal import seal_soon
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,4 @@
-"""Sealing and checkpoints on a schedule.
-
-Sealing: ``seal_task`` links whatever events are still unsealed (a writer that found
-another sealer busy, or ``PUNCTA_AUDIT_SEAL=worker``) every ``PUNCTA_AUDIT_SEAL_SECONDS``.
-
-Checkpoints: a task that writes one and queues the next (run by
+"""Checkpoints: a task that writes one and queues the next (run by
 ``puncta worker``, django-tasks-db). ``ensure_scheduled`` starts the cycle when none is
 queued; a checkpoint refused because the log was tampered with is logged as an error and
 the cycle goes on (each later attempt refuses too, until someone looks)."""
@@ -18,7 +13,6 @@ from django.utils import timezone
 from django_tasks import task
 
 from .checkpoints import CheckpointError, write_checkpoint
-from .seal import seal_all
 
 log = logging.getLogger(__name__)
 
@@ -38,32 +32,19 @@ def write_checkpoint_task() -> str:
     return result
 
 
-@task()
-def seal_task() -> str:
-    try:
-        return f"sealed {seal_all()} events"
-    finally:
-        if not _waiting(seal_task):
-            seal_task.using(run_after=timezone.now() + dt.timedelta(
-                seconds=settings.AUDIT_SEAL_SECONDS)).enqueue()
-
-
 def ensure_scheduled() -> bool:
-    """Queue a checkpoint (and the sealing cycle) now unless one is already waiting; True
-    if a checkpoint was queued."""
-    if not _waiting(seal_task):
-        seal_task.enqueue()
+    """Queue a checkpoint now unless one is already waiting; True if one was queued."""
     waiting = _waiting()
     if not waiting:
         _queue(timezone.now())
     return not waiting
 
 
-def _waiting(which=None) -> bool:  # type: ignore[no-untyped-def]
+def _waiting() -> bool:
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(
-        task_path=(which or write_checkpoint_task).module_path, status="READY").exists()
+        task_path=write_checkpoint_task.module_path, status="READY").exists()
 
 
 def _queue(when: dt.datetime) -> None:
