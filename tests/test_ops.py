@@ -117,11 +117,32 @@ def test_worker_beats_on_start_and_from_its_thread():
     call_command("worker", "--batch", verbosity=0)
     assert WorkerHeartbeat.objects.count() == 1
     heart = Heartbeat(started_at=T0, every=0.01)
-    heart.beat_once()
+    heart.once()
     first = WorkerHeartbeat.objects.get(worker_id=heart.worker_id).seen_at
     beat(heart.worker_id, T0)
     assert WorkerHeartbeat.objects.get(worker_id=heart.worker_id).seen_at >= first
     assert WorkerHeartbeat.objects.count() == 2
+
+
+def test_a_periodic_round_that_fails_on_the_database_is_logged_and_retried(caplog):
+    from django.db import OperationalError
+
+    from puncta.ops.periodic import Periodic
+
+    class Flaky(Periodic):
+        failure = "flaky work not done"
+        rounds = 0
+
+        def work(self) -> int:
+            self.rounds += 1
+            if self.rounds == 1:
+                raise OperationalError("the database went away")
+            return self.rounds
+
+    flaky = Flaky("flaky", every=60)
+    assert flaky.once() is None
+    assert "flaky work not done: the database went away" in caplog.text
+    assert flaky.once() == 2
 
 
 # --- request ids and logs ------------------------------------------------------------------

@@ -137,15 +137,7 @@ def upload_photo(request: ClinicRequest, course_id: int, file: File[UploadedFile
 @router.get("/courses/{course_id}/photos", response=Page[PhotoOut])
 def list_photos(request: ClinicRequest, course_id: int, paging: Query[PageIn]
                 ) -> dict[str, Any]:
-    require(request, "photo.view")
-    plan = selectors.course_get(request.clinic.pk, course_id)
-    photos = sorted(Photo.objects.filter(plan=plan, clinic_id=request.clinic.pk),
-                    key=selectors.sort_key)
-    result = page(photos, paging)
-    record(actor_from_request(request), Action.LIST, plan, patient_id=plan.patient_id,
-           data={"via": "api", "photos": len(result["items"])})
-    result["items"] = [_photo(p) for p in result["items"]]
-    return result
+    return _course_page(request, course_id, paging, "photo.view", Photo, "photos", _photo)
 
 
 @router.get("/photos/{photo_id}", response=PhotoOut)
@@ -189,14 +181,22 @@ def create_assessment(request: ClinicRequest, course_id: int, payload: Assessmen
 @router.get("/courses/{course_id}/assessments", response=Page[AssessmentOut])
 def list_assessments(request: ClinicRequest, course_id: int, paging: Query[PageIn]
                      ) -> dict[str, Any]:
-    require(request, "outcome.view")
+    return _course_page(request, course_id, paging, "outcome.view", Assessment,
+                        "assessments", _assessment)
+
+
+def _course_page(request: ClinicRequest, course_id: int, paging: PageIn, perm: str,
+                 model: Any, label: str, out: Any) -> dict[str, Any]:
+    """One page of a course's photographs or assessments, in course order; the listing is
+    audited with how many were shown."""
+    require(request, perm)
     plan = selectors.course_get(request.clinic.pk, course_id)
-    items = sorted(Assessment.objects.filter(plan=plan, clinic_id=request.clinic.pk),
-                   key=selectors.sort_key)
-    result = page(items, paging)
+    rows = sorted(model.objects.filter(plan=plan, clinic_id=request.clinic.pk),
+                  key=selectors.sort_key)
+    result = page(rows, paging)
     record(actor_from_request(request), Action.LIST, plan, patient_id=plan.patient_id,
-           data={"via": "api", "assessments": len(result["items"])})
-    result["items"] = [_assessment(a) for a in result["items"]]
+           data={"via": "api", label: len(result["items"])})
+    result["items"] = [out(row) for row in result["items"]]
     return result
 
 

@@ -7,37 +7,16 @@ two seconds would leave tens of thousands of finished task rows a day behind it.
 
 from __future__ import annotations
 
-import logging
-import threading
-
-from django.db import DatabaseError, connection
+from puncta.ops.periodic import Periodic
 
 from .seal import seal_all
 
-log = logging.getLogger(__name__)
 
+class Sealer(Periodic):
+    failure = "audit events not sealed this round"
 
-class Sealer(threading.Thread):
     def __init__(self, every: float) -> None:
-        super().__init__(name="puncta-audit-sealer", daemon=True)
-        self.every = every
-        self._halt = threading.Event()
+        super().__init__("puncta-audit-sealer", every)
 
-    def seal_once(self) -> int:
-        try:
-            return seal_all()
-        except DatabaseError as exc:  # the database may come back: try again next round
-            log.warning("audit events not sealed this round: %s", exc)
-            return 0
-        finally:
-            if threading.current_thread() is self:
-                connection.close()  # this thread's own connection
-
-    def run(self) -> None:
-        while not self._halt.wait(self.every):
-            self.seal_once()
-
-    def halt(self) -> None:
-        self._halt.set()
-        if self.is_alive():
-            self.join(timeout=10)
+    def work(self) -> int:
+        return seal_all()

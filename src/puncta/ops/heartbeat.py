@@ -9,21 +9,17 @@ own short connection and closes it, so an idle worker holds no connection (PgBou
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import socket
-import threading
 import uuid
 
-from django.db import DatabaseError, connection
 from django.db.models.functions import Now
 
 from .models import WorkerHeartbeat
+from .periodic import Periodic
 
 HEARTBEAT_SECONDS = 30
 FORGET_AFTER = dt.timedelta(days=1)  # rows of workers long gone are removed
-
-log = logging.getLogger(__name__)
 
 
 def beat(worker_id: str, started_at: dt.datetime) -> None:
@@ -35,33 +31,18 @@ def beat(worker_id: str, started_at: dt.datetime) -> None:
         WorkerHeartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
 
 
-class Heartbeat(threading.Thread):
+class Heartbeat(Periodic):
     """Beats every ``every`` seconds until ``halt()``; a failed beat is logged, not fatal
-    (the database may come back; /readyz shows the gap meanwhile)."""
+    (the database may come back; /readyz shows the gap meanwhile). The row stays after
+    ``halt()``: it ages out of /readyz after PUNCTA_READY_WORKER_MINUTES, so a restart of
+    the worker does not make every app server unready for a moment."""
+
+    failure = "worker heartbeat not recorded"
 
     def __init__(self, started_at: dt.datetime, every: float = HEARTBEAT_SECONDS) -> None:
-        super().__init__(name="puncta-heartbeat", daemon=True)
+        super().__init__("puncta-heartbeat", every)
         self.worker_id = uuid.uuid4().hex
         self.started_at = started_at
-        self.every = every
-        self._halt = threading.Event()
 
-    def beat_once(self) -> None:
-        try:
-            beat(self.worker_id, self.started_at)
-        except DatabaseError as exc:
-            log.warning("worker heartbeat not recorded: %s", exc)
-        finally:
-            if threading.current_thread() is self:
-                connection.close()  # this thread's own connection
-
-    def run(self) -> None:
-        while not self._halt.wait(self.every):
-            self.beat_once()
-
-    def halt(self) -> None:
-        self._halt.set()
-        if self.is_alive():
-            self.join(timeout=5)
-        # The row stays: it ages out of /readyz after PUNCTA_READY_WORKER_MINUTES, so a
-        # restart of the worker does not make every app server unready for a moment.
+    def work(self) -> None:
+        beat(self.worker_id, self.started_at)

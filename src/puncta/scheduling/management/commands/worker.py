@@ -24,10 +24,10 @@ class Command(BaseCommand):
         # The heartbeat /readyz reads on every app server: one beat now, then every half
         # minute from a thread while the task loop runs (a --batch run beats once).
         heartbeat = Heartbeat(started_at=timezone.now())
-        heartbeat.beat_once()
+        heartbeat.once()
         # Audit events writers left unsealed: sealed now, then every few seconds.
         sealer = Sealer(every=settings.AUDIT_SEAL_SECONDS)
-        sealer.seal_once()
+        sealer.once()
         if not options["batch"]:
             heartbeat.start()
             sealer.start()
