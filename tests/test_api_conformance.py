@@ -5,10 +5,12 @@ invalid data refused, valid data accepted. Runs once per `make test` (SQLite pas
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
 import schemathesis
+import time_machine
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -36,8 +38,16 @@ def wsgi_keeps_test_connection():
     request_finished.connect(close_old_connections)
 
 
-def test_every_operation_conforms(personas, session, wsgi_keeps_test_connection,  # noqa: F811
-                                  settings):
+@pytest.fixture
+def clinic_morning():
+    """The records are made relative to "today": fix it (a clinic's Tuesday morning) so the
+    run does not depend on when it runs; the clock ticks for expiry and throttles."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.UTC), tick=True):
+        yield
+
+
+def test_every_operation_conforms(clinic_morning, personas, session,  # noqa: F811
+                                  wsgi_keeps_test_connection, settings):
     # schemathesis sends bad tokens on purpose (ignored_auth): keep the failed-token limit
     # (a documented 429) from answering them instead of the 401 under test.
     settings.PUNCTA_TOKEN_FAILURE_RATE = (1_000_000, 300)

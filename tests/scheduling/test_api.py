@@ -78,3 +78,31 @@ def test_booking_the_series_of_an_unbookable_plan_is_refused_with_a_code(
     assert booked.status_code in (409, 422), booked.content
     assert booked.json()["code"] == code and booked.json()["message"]
     assert not Appointment.objects.filter(plan_id=plan["id"]).exists()
+
+
+def test_moving_a_session_to_before_the_patients_birth_is_refused_not_a_server_error(
+        personas, clinic_ready, frozen_today):
+    """CI found it: a schema-valid start in 2000 for a patient born later was a 500 (the
+    rules refuse such input with RulesInputError); it is a refusal with a code."""
+    import datetime as dt
+
+    from puncta.scheduling.models import Appointment
+
+    patient = ready_patient(personas)
+    patient.date_of_birth = dt.date(2001, 6, 1)
+    patient.save(update_fields=["date_of_birth"])
+    doctor, desk = _client(personas.physician), _client(personas.front_desk)
+    plan = doctor.post(f"/api/v1/patients/{patient.pk}/plans", {
+        "indication": "acne_scars", "severity": "mild", "start": MONDAY.isoformat(),
+        "zones": [{"zone": "cheek", "depth_mm": "1.5", "passes": 3}]},
+        content_type="application/json").json()
+    booked = desk.post(f"/api/v1/plans/{plan['id']}/book-series")
+    assert booked.status_code == 201, booked.content
+    appt = booked.json()[0]
+    for start in ("2000-01-03T15:00:00Z", "2001-05-31T15:00:00-04:00"):
+        moved = doctor.patch(f"/api/v1/appointments/{appt['id']}", {
+            "start": start, "override_reason": "patient asked"},
+            content_type="application/json")
+        assert moved.status_code == 422, moved.content
+        assert "date.before_birth" in [x["code"] for x in moved.json()["refusals"]]
+    assert Appointment.objects.get(pk=appt["id"]).start == dt.datetime.fromisoformat(appt["start"])

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from puncta import rules
 from puncta.accounts.models import Membership
 from puncta.accounts.roles import has_perm
 from puncta.audit.models import Action
@@ -36,6 +37,14 @@ class Refusal:
     code: str
     message: str
     url: str = ""
+
+
+def _input_refusal(exc: rules.RulesInputError) -> Refusal:
+    if exc.field == "patient.birth_date":
+        return Refusal("date.before_birth", _(
+            "The session date is before the patient's date of birth. Choose a later date."))
+    return Refusal("booking.input", _("The rules cannot check this booking: %(why)s")
+                   % {"why": exc.message})
 
 
 class BookingRefused(DomainError):
@@ -118,8 +127,13 @@ def check(actor: Actor, req: Request, *, exclude: int | None = None
         refusals.append(Refusal("series.order", _(
             "Session %(n)s must fall after the session before it and before the one after "
             "it.") % {"n": req.number}))
-    decision = Eligibility(plan, sessions_done(patient.pk, exclude=exclude)).decide(
-        req.practitioner, req.supervisor, req.device, day)
+    try:
+        decision = Eligibility(plan, sessions_done(patient.pk, exclude=exclude)).decide(
+            req.practitioner, req.supervisor, req.device, day)
+    except rules.RulesInputError as exc:
+        # Facts the rules cannot judge (a day before the patient was born) refuse this
+        # booking outright, never a server error; nothing below means anything then.
+        return [*refusals, _input_refusal(exc)], {}
     for f in decision.findings:
         if f.severity == "refuse":
             refusals.append(Refusal(f.code, f.message))
