@@ -95,6 +95,18 @@ API_CORPUS = [
     ("cartridge draw at year 1", "post", "/api/v1/devices/lots/{lot}/draws",
      {"device_id": "{device}", "on": "0001-01-01"}, 422, "invalid"),
     ("unknown address under the API", "get", "/api/v1/no-such-thing", {}, 404, "not_found"),
+    # pydantic alone reads a number as seconds since 1970: schemathesis sent on=0 and 200.
+    ("a number for a date", "get", "/api/v1/devices/licences/verify",
+     {"number": "12345", "on": "0"}, 422, "invalid"),
+    ("a number for a date in a body", "post", "/api/v1/devices/lots/{lot}/draws",
+     {"device_id": "{device}", "on": 1796000000}, 422, "invalid"),
+    ("a timestamp for an instant", "patch", "/api/v1/appointments/{appt}",
+     {"start": 1796000000}, 422, "invalid"),
+    ("a numeric string for an instant", "patch", "/api/v1/appointments/{appt}",
+     {"start": "1796000000"}, 422, "invalid"),
+    # The outcomes endpoints answered {"detail": ...}: every error has the API's one shape.
+    ("unknown scale in an assessment", "post", "/api/v1/courses/{plan}/assessments",
+     {"scale": "no-such-scale", "when": "baseline", "answers": {}}, 422, "scale.unknown"),
 ]
 
 

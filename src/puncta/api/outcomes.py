@@ -19,18 +19,12 @@ from puncta.outcomes import selectors, services
 from puncta.outcomes.models import Assessment, Photo, Source
 
 from .auth import require
+from .errors import ErrorOut, body
 from .pagination import Page, PageIn, page
 
 router = Router(tags=["outcomes"])
 
 MAX_UPLOAD = 30 * 1024 * 1024
-
-
-class OutcomeProblem(Schema):
-    detail: str
-    field: str = ""
-    code: str = ""
-    errors: dict[str, str] = {}
 
 
 class PhotoOut(Schema):
@@ -111,12 +105,13 @@ def _assessment(a: Assessment) -> dict[str, Any]:
 
 
 def _problem(exc: services.OutcomeError, status: int = 422) -> Status:
-    return Status(status, {"detail": exc.message, "field": exc.field, "code": exc.code,
-                           "errors": exc.errors})
+    # The API's one error shape (ErrorOut): code, message, the field at fault.
+    return Status(status, body(exc.code, exc.message, exc.field or None,
+                               **({"errors": exc.errors} if exc.errors else {})))
 
 
 @router.post("/courses/{course_id}/photos",
-             response={201: PhotoOut, 404: OutcomeProblem, 422: OutcomeProblem})
+             response={201: PhotoOut, 404: ErrorOut, 422: ErrorOut})
 def upload_photo(request: ClinicRequest, course_id: int, file: File[UploadedFile],
                  view: Form[str], when: Form[str], zone: Form[str] = "") -> Status:
     require(request, "photo.capture")
@@ -149,7 +144,7 @@ def read_photo(request: ClinicRequest, photo_id: int) -> dict[str, Any]:
     return _photo(photo)
 
 
-@router.get("/photos/{photo_id}/file", response={200: None, 404: OutcomeProblem},
+@router.get("/photos/{photo_id}/file", response={200: None, 404: ErrorOut},
             openapi_extra={"responses": {200: {"description": "The JPEG",
                                                "content": {"image/jpeg": {}}}}})
 def photo_file(request: ClinicRequest, photo_id: int,
@@ -164,7 +159,7 @@ def photo_file(request: ClinicRequest, photo_id: int,
 
 
 @router.post("/courses/{course_id}/assessments",
-             response={201: AssessmentOut, 404: OutcomeProblem, 422: OutcomeProblem})
+             response={201: AssessmentOut, 404: ErrorOut, 422: ErrorOut})
 def create_assessment(request: ClinicRequest, course_id: int, payload: AssessmentIn) -> Status:
     require(request, "outcome.record")
     plan = selectors.course_get(request.clinic.pk, course_id)

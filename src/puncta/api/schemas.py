@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     EmailStr,
     Field,
     PlainSerializer,
@@ -26,10 +27,19 @@ def _in_range(day: dt.date) -> dt.date:
     return day
 
 
+def _written(value: Any) -> Any:
+    """Dates and times come written out (ISO 8601), as the schema says: pydantic would
+    also read a number as seconds since 1970, which no person or client means."""
+    if isinstance(value, bool | int | float) or (
+            isinstance(value, str) and value.strip().lstrip("+-").replace(".", "").isdigit()):
+        raise ValueError("write it in ISO 8601 (YYYY-MM-DD, or YYYY-MM-DDTHH:MM+HH:MM)")
+    return value
+
+
 # Every date and time a request carries: inside the range a clinic record can mean.
-Day = Annotated[dt.date, AfterValidator(_in_range)]
+Day = Annotated[dt.date, BeforeValidator(_written), AfterValidator(_in_range)]
 # An instant must say its offset (a naive time is ambiguous across the clinic's zones).
-Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_written), AfterValidator(_in_range)]
 
 _CLOCK = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
           "description": "a local wall-clock time, HH:MM or HH:MM:SS (no zone)"}
