@@ -19,7 +19,7 @@ from puncta.consent.models import Consent
 from puncta.consent.services import document_sha256, render_document
 from puncta.patients.intake.answers import to_rules_patient
 from puncta.patients.intake.services import decision_sha256, screening_verdict
-from puncta.patients.models import Screening
+from puncta.patients.models import Patient, PatientNameKey, Screening, name_keys, search_name_of
 from puncta.scheduling import durations
 from puncta.scheduling.models import Appointment, PatientMessage
 from puncta.scheduling.reminders import message_text
@@ -35,6 +35,17 @@ SYNTH = pathlib.Path(__file__).resolve().parents[1] / "src" / "puncta" / "synth"
 def seeded() -> None:
     generate(SeedConfig(clinics=2, patients=80, years=2, seed=31, today=TODAY,
                         batch_size=16, progress=False))
+
+
+def test_patients_have_the_name_keys_patient_save_would_give(seeded):
+    keys: dict[int, set[tuple[int, str]]] = {}
+    for pk, clinic, key in PatientNameKey.objects.values_list("patient_id", "clinic_id", "key"):
+        keys.setdefault(pk, set()).add((clinic, key))
+    patients = list(Patient.objects.all())
+    assert len(patients) == 80 and len(keys) == 80
+    for p in patients:
+        assert p.search_name == search_name_of(p.given_name, p.family_name)
+        assert keys[p.pk] == {(p.clinic_id, k) for k in name_keys(p.search_name)}
 
 
 def test_consents_hash_as_the_consent_service(seeded):

@@ -194,3 +194,29 @@ def test_query_count_does_not_grow_with_the_page(personas, record, clinic_ready)
     assert queries() == one
     # 7 on SQLite (its BEGIN IMMEDIATE and COMMIT are not captured), 9 on PostgreSQL.
     assert one <= 9
+
+
+def test_name_search_is_any_word_prefix_and_follows_a_rename(personas, record):
+    """Patient?name= reads the name keys that Patient.save keeps: any word of the name
+    (given or family, accents and case ignored) starts with the value, several words in
+    order too; a renamed patient is found by the new name only."""
+    from puncta.patients.models import PatientNameKey
+
+    c = fhir_client(personas.front_desk)
+    p = PatientFactory(clinic=personas.clinic, given_name="Marie-Ève Claire",
+                       family_name="Côté Roy")
+    found = lambda v: str(p.pk) in ids(c.get("/fhir/Patient", {"name": v}).json())  # noqa: E731
+    assert sorted(PatientNameKey.objects.filter(patient=p).values_list("key", flat=True)) == [
+        "claire cote roy", "cote roy", "marie-eve claire cote roy", "roy"]
+    for value in ("marie", "CLAIRE", "côte", "roy", "claire  cô", " Marie-Ève "):
+        assert found(value), value
+    for value in ("eve", "aire", "ote", "roy cote", "x"):
+        assert not found(value), value
+    p.family_name = "Gagnon"
+    p.save()
+    assert found("gagn") and not found("cote") and not found("roy")
+    p.phone = "514 555 0199"
+    p.save(update_fields=["phone", "phone_digits"])  # the name is unchanged: keys kept
+    assert PatientNameKey.objects.filter(patient=p).count() == 3
+    p.delete()
+    assert not PatientNameKey.objects.filter(patient_id=p.pk).exists()

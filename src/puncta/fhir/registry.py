@@ -18,7 +18,7 @@ from puncta.clinics.models import Clinic, Location, Room
 from puncta.consent.models import Consent
 from puncta.devices.models import Device
 from puncta.outcomes.models import Assessment, Photo
-from puncta.patients.models import IntakeResponse, Patient, fold
+from puncta.patients.models import IntakeResponse, Patient, PatientNameKey, fold
 from puncta.plans.models import TreatmentPlan
 from puncta.scheduling.models import Appointment
 
@@ -175,9 +175,13 @@ def _patient_identifier(v: str, clinic: Any) -> Q:
 
 
 def _patient_name(v: str, clinic: Any) -> Q:
-    # Any part of the name starts with the value, accents and case ignored.
-    key = fold(v.strip())
-    return Q(search_name__startswith=key) | Q(search_name__contains=" " + key)
+    # Any part of the name starts with the value, accents and case ignored: a prefix of
+    # one of the patient's name keys (an index range, not a scan of the clinic).
+    key = " ".join(fold(v).split())
+    if not key:
+        return Q()
+    return Q(pk__in=PatientNameKey.objects.filter(clinic_id=clinic.pk, key__startswith=key)
+             .values("patient_id"))
 
 
 def _device_identifier(v: str, clinic: Any) -> Q:

@@ -68,6 +68,20 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def search_name_of(given_name: str, family_name: str) -> str:
+    """The patient's name as searched: accents and case folded. Folding can expand a
+    character into several ('ﷺ' is 18): the key is cut to its column."""
+    return fold(f"{given_name} {family_name}")[:210]
+
+
+def name_keys(search_name: str) -> list[str]:
+    """The name from each of its words on ("marie claire roy", "claire roy", "roy"): a
+    search for names with a word starting with X is a prefix match on these keys, which an
+    ordered index answers in time that does not grow with the clinic."""
+    words = search_name.split()
+    return list(dict.fromkeys(" ".join(words[i:]) for i in range(len(words))))
+
+
 class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField(_("medical record number"), max_length=32)
@@ -129,10 +143,20 @@ class Patient(models.Model):
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.mrn = normalize_mrn(self.mrn)
-        # Folding can expand a character into several ('ﷺ' is 18): keep the key in its column.
-        self.search_name = fold(f"{self.given_name} {self.family_name}")[:210]
+        self.search_name = search_name_of(self.given_name, self.family_name)
         self.phone_digits = digits(self.phone)
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding or self.search_name != getattr(self, "_stored_search_name", None):
+            PatientNameKey.write(self, fresh=adding)
+            self._stored_search_name = self.search_name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        obj = super().from_db(db, field_names, values)
+        # The name as stored: save() rewrites the name keys only when it changes.
+        obj._stored_search_name = obj.__dict__.get("search_name")
+        return obj
 
     def clean(self) -> None:
         """The patient's validation rules, defined once: the web form, the API and the
@@ -162,6 +186,37 @@ class Patient(models.Model):
         labels = dict(Concern.choices)
         return [str(labels.get(c, c)) for c in self.concerns]
 
+
+
+
+class PatientNameKey(models.Model):
+    """One key per word of a patient's folded name, from that word on (``name_keys``),
+    kept by ``Patient.save``: FHIR's ``name`` search (any part of the name starts with the
+    value) is a range scan of (clinic, key) instead of a scan of the clinic's patients."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="name_keys")
+    # Indexed first in (clinic, key, patient) below: no index of its own.
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    key = models.CharField(max_length=210)
+
+    class Meta:
+        indexes = [
+            # varchar_pattern_ops: PostgreSQL serves LIKE 'x%' from the index whatever the
+            # database's collation (other databases ignore the operator class).
+            models.Index(fields=["clinic", "key", "patient"], name="patient_name_key",
+                         opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @classmethod
+    def write(cls, patient: Patient, *, fresh: bool = False) -> None:
+        if not fresh:
+            cls.objects.filter(patient=patient).delete()
+        cls.objects.bulk_create([cls(patient=patient, clinic_id=patient.clinic_id, key=k)
+                                 for k in name_keys(patient.search_name)])
 
 
 class Questionnaire(models.Model):

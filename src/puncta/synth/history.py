@@ -15,11 +15,13 @@ from puncta.patients.models import (
     IntakeResponse,
     IntakeStatus,
     Patient,
+    PatientNameKey,
     ReviewDecision,
     Screening,
     ScreeningResult,
     digits,
-    fold,
+    name_keys,
+    search_name_of,
 )
 
 from . import fastdb
@@ -85,12 +87,14 @@ class PatientsStage:
                 preferred_language=lang,
                 phototype=rng.choice(PHOTOTYPES) if rng.random() < 0.8 else None,
                 skin_thin=rng.random() < 0.08, skin_sensitive=rng.random() < 0.2,
-                concerns=concerns, search_name=fold(f"{given} {family}"),
+                concerns=concerns, search_name=search_name_of(given, family),
                 phone_digits=digits(phone), created_at=created, updated_at=created,
             )
             patients.append(p)
             batch.rows.append(PatientRow(p, created, language=lang))
         fastdb.insert(Patient, patients)
+        fastdb.insert_rows(PatientNameKey, ("patient_id", "clinic_id", "key"), [
+            (p.pk, p.clinic_id, k) for p in patients for k in name_keys(p.search_name)])
         ctx.created(Patient, len(patients))
         rng = ctx.stream(net, "patients.audit")  # one stream per pass: batch-size free
         for row in batch.rows:
