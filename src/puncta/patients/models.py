@@ -111,6 +111,8 @@ class Patient(models.Model):
         _("no reminders or recalls"), default=False,
         help_text=_("The patient asked not to receive reminders, check-ins or recalls."))
 
+    # The search_name as loaded (from_db), not a column.
+    _stored_search_name: str | None = None
     # Derived search keys, maintained in save(): accent-free names and bare digits.
     search_name = models.CharField(max_length=210, editable=False, db_index=True)
     phone_digits = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
@@ -146,14 +148,15 @@ class Patient(models.Model):
         self.search_name = search_name_of(self.given_name, self.family_name)
         self.phone_digits = digits(self.phone)
         adding = self._state.adding
+        fresh = adding and self.pk is None  # surely a new row: no keys to replace
         super().save(*args, **kwargs)
-        if adding or self.search_name != getattr(self, "_stored_search_name", None):
-            PatientNameKey.write(self, fresh=adding)
+        if adding or self.search_name != self._stored_search_name:
+            PatientNameKey.write(self, fresh=fresh)
             self._stored_search_name = self.search_name
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        obj = super().from_db(db, field_names, values)
+    def from_db(cls, *args: Any, **kwargs: Any) -> Patient:
+        obj = super().from_db(*args, **kwargs)
         # The name as stored: save() rewrites the name keys only when it changes.
         obj._stored_search_name = obj.__dict__.get("search_name")
         return obj
@@ -215,8 +218,9 @@ class PatientNameKey(models.Model):
     def write(cls, patient: Patient, *, fresh: bool = False) -> None:
         if not fresh:
             cls.objects.filter(patient=patient).delete()
-        cls.objects.bulk_create([cls(patient=patient, clinic_id=patient.clinic_id, key=k)
-                                 for k in name_keys(patient.search_name)])
+        PatientNameKey.objects.bulk_create([
+            PatientNameKey(patient=patient, clinic_id=patient.clinic_id, key=k)
+            for k in name_keys(patient.search_name)])
 
 
 class Questionnaire(models.Model):
