@@ -71,3 +71,34 @@ def test_earlier_cosignature_stays_on_the_page_after_an_amendment(personas, sess
     history = html[html.index('id="signatures"'):html.index('id="amendments"')]
     assert history.count('data-kind="cosigned"') == 1 and "Reviewed." in history
     assert 'data-kind="amended"' in history and 'data-kind="signed"' in history
+
+
+def test_history_survives_a_merge_and_reads_only_the_patients_events(personas, session):
+    """The history is read through the patient's events (an index), not a scan of the
+    whole log: a chart signed on a record later merged as a duplicate keeps its history
+    on the record kept, and other patients' events are not read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from puncta.charting.selectors import signature_history
+    from puncta.patients.merge import patient_merge
+    from puncta.patients.models import PatientNameKey
+
+    from ..factories import PatientFactory
+
+    chart = _signed(personas, session)
+    dup = session["patient"]
+    keep = PatientFactory(clinic=personas.clinic, given_name="Chloe", family_name="Roy-Kept")
+    patient_merge(actor=actor_of(personas.clinic_admin), keep=keep, duplicate=dup,
+                  reason="Same person")
+    chart.refresh_from_db()
+    assert chart.patient_id == keep.pk
+    with CaptureQueriesContext(connection) as q:
+        kinds = [row["kind"] for row in signature_history(chart)]
+    assert "signed" in kinds
+    sql = next(x["sql"] for x in q.captured_queries if "audit_auditevent" in x["sql"])
+    assert '"clinic_id" =' in sql and '"patient_id" IN' in sql, sql
+    # each record keeps the keys of its own name
+    assert set(PatientNameKey.objects.filter(patient=keep).values_list("key", flat=True)) \
+        == {"chloe roy-kept", "roy-kept"}
+    assert PatientNameKey.objects.filter(patient=dup).exists()

@@ -140,8 +140,15 @@ def signature_history(chart: Chart) -> list[dict[str, Any]]:
     from the audit log (an amendment that re-opens the co-signature no longer erases the
     earlier one from the page)."""
     from puncta.audit.models import AuditEvent
+    from puncta.patients.models import Patient
 
-    events = (AuditEvent.objects.filter(object_type="charting.chart", object_id=str(chart.pk))
+    # Through the patient's events (an index of the log), not a scan of the whole log (at
+    # 3.6 M events that was 0.6 s per chart page); the patient's merged duplicates too,
+    # as the chart's events before a merge name the duplicate.
+    patients = Patient.objects.filter(
+        Q(pk=chart.patient_id) | Q(merged_into_id=chart.patient_id)).values("pk")
+    events = (AuditEvent.objects.filter(clinic_id=chart.clinic_id, patient_id__in=patients,
+                                        object_type="charting.chart", object_id=str(chart.pk))
               .select_related("actor").order_by("at", "id"))
     amendments = {a.number: a for a in chart.amendments.select_related("by")}
     rows: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from puncta.audit.models import Action
 from puncta.audit.services import Actor, Entry, record_many
 
-from .models import Patient
+from .models import Patient, PatientNameKey
 
 
 class MergeRefused(Exception):
@@ -33,7 +33,9 @@ def patient_merge(*, actor: Actor, keep: Patient, duplicate: Patient, reason: st
             raise MergeRefused(_("This record was already merged."))
         moved: dict[str, int] = {}
         for rel in Patient._meta.related_objects:
-            if rel.related_model is Patient:
+            # Name keys are the duplicate's own name: they stay with it (search finds the
+            # kept record by its own name).
+            if rel.related_model in (Patient, PatientNameKey):
                 continue
             n = rel.related_model._default_manager.filter(**{rel.field.name: dup}).update(
                 **{rel.field.name: kept})
