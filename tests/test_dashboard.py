@@ -120,3 +120,26 @@ def test_compliance_constant_queries(personas, clinic_ready):  # noqa: F811
     device = clinic_ready["device"]
     same_for_2_and_50(personas, lambda k: (care_rows(personas, device, k), "/compliance/")[1],
                       key="/compliance/")
+
+
+def test_compliance_lists_the_most_recent_cases_and_counts_them_all(personas, clinic_ready,  # noqa: F811
+                                                                    monkeypatch):
+    """A check counts every case but lists (and audits) only the most recent SHOWN: at
+    100,000 patients a check with thousands of cases took 30 s to list and audit."""
+    from puncta.audit.models import AuditEvent
+    from puncta.web import selectors
+
+    monkeypatch.setattr(selectors, "SHOWN", 1)
+    device = clinic_ready["device"]
+    care_rows(personas, device, 3)
+    device.licence = None
+    device.save()
+    before = AuditEvent.objects.filter(object_type="compliance", object_id="device").count()
+    html = client_for(personas.clinic_admin).get("/compliance/").content.decode()
+    assert checks(html)["device"] == 3
+    section = html[html.index('id="check-device"'):]
+    section = section[:section.index("</section>")]
+    assert section.count("<tr><td>") == 1 and 'data-more="2"' in section
+    assert "2 more cases are not listed" in section
+    assert AuditEvent.objects.filter(object_type="compliance",
+                                     object_id="device").count() == before + 1

@@ -161,3 +161,25 @@ def test_seeded_audit_events_are_sealed_as_sealing_seals(seeded):
                     .values_list("seq", flat=True))
         assert seqs == list(range(1, head.count + 1)), head.chain
     assert verify_chain().ok
+
+
+def test_supervised_charts_are_attested_and_the_compliance_checks_read_zero(seeded):
+    """A seeded supervised session went through what charting asks before signing: the
+    supervising physician's attestation (and its audit event). Without it the medical
+    director's compliance page listed nearly every supervised chart of the demo network."""
+    from puncta.audit.models import AuditEvent
+    from puncta.clinics.models import Clinic
+    from puncta.web.selectors import compliance_checks
+
+    supervised = Chart.objects.filter(supervisor__isnull=False)
+    assert supervised.exists()
+    for chart in supervised:
+        assert chart.supervision_attested_by_id == chart.supervisor_id
+        assert chart.supervision_attested_at <= chart.signed_at
+        assert AuditEvent.objects.filter(
+            object_type="charting.chart", object_id=str(chart.pk),
+            data__supervision_attested=True).count() == 1
+    for clinic in Clinic.objects.all():
+        checks = {c.key: c for c in compliance_checks(
+            clinic, now=dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC))}
+        assert checks["supervision"].count == 0 and checks["device"].count == 0

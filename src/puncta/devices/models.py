@@ -41,6 +41,12 @@ def active_between(first: dt.date | None, end: dt.date | None, on: dt.date) -> b
     return end is None or end >= on
 
 
+def inactive_q(first: str, end: str, on: str) -> models.Q:
+    """``not active_between(first, end, on)`` as a query on those fields (for lists that
+    must not load every row to decide)."""
+    return models.Q(**{f"{first}__gt": models.F(on)}) | models.Q(**{f"{end}__lt": models.F(on)})
+
+
 # --- The imported registry (Health Canada MDALL), shared by every clinic -----------------
 
 

@@ -595,6 +595,12 @@ class Out:
                 cosign_required=prep.cosign_required, version=3, created_by_id=pr.user_id,
                 created_at=slot.treat, updated_at=prep.signed_at, signed_by_id=pr.user_id,
                 signed_at=prep.signed_at, cosign_note="")
+            if slot.supervisor is not None:
+                # The supervising physician attests before the chart can be signed
+                # (charting.services.chart_attest_supervision; the rules refuse otherwise).
+                chart.supervision_attested_by_id = slot.supervisor.membership_id
+                chart.supervision_attested_at = prep.signed_at - dt.timedelta(minutes=2)
+                chart.version += 1
             charts.append((chart, appt, c, slot, prep.lot))
         new_lots = lots.new
         lots.new = []
@@ -638,6 +644,12 @@ class Out:
                           data={"version": 2, "verdict": chart.verdict,
                                 "codes": sorted({f["code"] for f in chart.findings}),
                                 "input_errors": []})
+            if chart.supervision_attested_at is not None and slot.supervisor is not None:
+                ctx.audit.add(chart.supervision_attested_at, slot.supervisor.who(),
+                              Action.UPDATE, "charting.chart", chart.pk,
+                              patient_id=chart.patient_id,
+                              data={"supervision_attested": True,
+                                    "at": chart.supervision_attested_at.isoformat()})
             if draw is not None:
                 ctx.audit.add(chart.signed_at, who, Action.CREATE, "devices.lotdraw", draw.pk,
                               patient_id=chart.patient_id,
