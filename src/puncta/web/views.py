@@ -39,6 +39,7 @@ from puncta.scheduling.selectors import clinic_day, patient_upcoming
 
 from . import selectors as web_selectors
 from .forms import AuditFilterForm, PatientForm
+from .pager import window_page
 
 PAGE_SIZE = 25
 
@@ -232,7 +233,7 @@ def audit_log(request: ClinicRequest) -> HttpResponse:
         if form.cleaned_data["action"]:
             events = events.filter(action=form.cleaned_data["action"])
         events = _audit_filters(request, events, form.cleaned_data)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = window_page(events.order_by("-id"), request.GET.get("page"), 50)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
