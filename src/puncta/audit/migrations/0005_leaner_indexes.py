@@ -8,6 +8,23 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def drop_clinic_index(apps, schema_editor):
+    """The index the foreign key had, dropped by name: AlterField would rebuild the table on
+    SQLite, and a rebuilt table loses the append-only triggers."""
+    connection = schema_editor.connection
+    with connection.cursor() as cur:
+        constraints = connection.introspection.get_constraints(cur, "audit_auditevent")
+    for name, c in constraints.items():
+        if c["index"] and not c["unique"] and not c["primary_key"] and \
+                c["columns"] == ["clinic_id"]:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def recreate_clinic_index(apps, schema_editor):
+    schema_editor.execute('CREATE INDEX IF NOT EXISTS "audit_auditevent_clinic_id" '
+                          'ON "audit_auditevent" ("clinic_id")')
+
+
 def drop_hash_like_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -33,12 +50,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="auditevent",
-            name="clinic",
-            field=models.ForeignKey(db_index=False, null=True,
-                                    on_delete=django.db.models.deletion.PROTECT,
-                                    related_name="+", to="clinics.clinic"),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AlterField(
+                model_name="auditevent",
+                name="clinic",
+                field=models.ForeignKey(db_index=False, null=True,
+                                        on_delete=django.db.models.deletion.PROTECT,
+                                        related_name="+", to="clinics.clinic"),
+            )],
+            database_operations=[
+                migrations.RunPython(drop_clinic_index, recreate_clinic_index)],
         ),
         migrations.RunPython(drop_hash_like_index, recreate_hash_like_index),
     ]
