@@ -190,8 +190,6 @@ class Patient(models.Model):
         return [str(labels.get(c, c)) for c in self.concerns]
 
 
-
-
 class PatientNameKey(models.Model):
     """One key per word of a patient's folded name, from that word on (``name_keys``),
     kept by ``Patient.save``: FHIR's ``name`` search (any part of the name starts with the
@@ -217,7 +215,7 @@ class PatientNameKey(models.Model):
     @classmethod
     def write(cls, patient: Patient, *, fresh: bool = False) -> None:
         if not fresh:
-            cls.objects.filter(patient=patient).delete()
+            PatientNameKey.objects.filter(patient=patient).delete()
         PatientNameKey.objects.bulk_create([
             PatientNameKey(patient=patient, clinic_id=patient.clinic_id, key=k)
             for k in name_keys(patient.search_name)])
