@@ -143,3 +143,18 @@ def test_compliance_lists_the_most_recent_cases_and_counts_them_all(personas, cl
     assert "2 more cases are not listed" in section
     assert AuditEvent.objects.filter(object_type="compliance",
                                      object_id="device").count() == before + 1
+
+
+def test_a_review_cosignature_without_supervision_is_not_a_supervision_case(
+        personas, clinic_ready):  # noqa: F811
+    """The supervision check reads what the rules required (supervision_required), not
+    every co-signature: a nurse's chart the rules sent for review, at a depth she may
+    work alone, is co-signed but needs no supervising physician."""
+    device = clinic_ready["device"]
+    rows = care_rows(personas, device, 2)
+    Chart.objects.filter(clinic=personas.clinic).update(supervisor=None, status="final")
+    Chart.objects.exclude(pk=rows["chart"]).update(supervision_required=False,
+                                                   verdict="review")
+    html = client_for(personas.clinic_admin).get("/compliance/").content.decode()
+    assert checks(html)["supervision"] == 1
+    assert f'href="/charts/{rows["chart"]}/"' in html

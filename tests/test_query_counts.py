@@ -259,7 +259,8 @@ def care_rows(personas, device, n: int) -> dict[str, object]:  # type: ignore[no
               indication="acne_scars", severity="mild", on=monday, practitioner=a.practitioner,
               supervisor=personas.physician, device=device, content=CARE_CONTENT,
               status="pending_cosign", verdict="allow", rules_version="x",
-              cosign_required=True, created_by=personas.nurse.user,
+              cosign_required=True, supervision_required=True,
+              created_by=personas.nurse.user,
               signed_by=a.practitioner.user, signed_at=now, sha256="0" * 64,
               signed_content={"content": CARE_CONTENT},
               aftercare=aftercare_sheet(Chart(patient=patient), 1.5)) for a in appts])

@@ -102,3 +102,11 @@ def test_history_survives_a_merge_and_reads_only_the_patients_events(personas, s
     assert set(PatientNameKey.objects.filter(patient=keep).values_list("key", flat=True)) \
         == {"chloe roy-kept", "roy-kept"}
     assert PatientNameKey.objects.filter(patient=dup).exists()
+
+
+def test_the_chart_keeps_whether_the_rules_required_supervision(personas, session):
+    """Dermal depth by an aesthetician: the rules require a supervising physician; the
+    chart keeps it (the compliance page checks attestation against it)."""
+    chart = _signed(personas, session)
+    assert chart.supervision_required and chart.cosign_required
+    assert Chart.objects.get(pk=chart.pk).supervision_required

@@ -99,7 +99,7 @@ def chart_correct_equipment(*, actor: Actor, chart: Chart, reason: str,
             rules_version=ev.rules_version, sha256=services.sha256_of(after_doc),
             by=actor.user)
         fields = ["device", "lot", "content", "verdict", "findings", "rules_version",
-                  "cosign_required", "version", "updated_at"]
+                  "cosign_required", "supervision_required", "version", "updated_at"]
         if ev.verdict != "allow" and locked.status == ChartStatus.FINAL:
             locked.status = ChartStatus.PENDING_COSIGN
             locked.cosigned_by, locked.cosigned_at, locked.cosign_note = None, None, ""

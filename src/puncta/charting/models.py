@@ -52,6 +52,10 @@ class Chart(models.Model):
     rules_version = models.CharField(max_length=32, blank=True)
     input_errors = models.JSONField(default=dict, blank=True)  # ui id -> message
     cosign_required = models.BooleanField(default=False)
+    # The rules required a supervising physician for this session (dermal depth, a medical
+    # indication): what the compliance page checks attestation against. cosign_required
+    # is wider (a "review" verdict is co-signed without needing supervision).
+    supervision_required = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")

@@ -158,6 +158,7 @@ def _apply(chart: Chart, facts: Facts, content: dict[str, Any], ev: Evaluation,
     chart.verdict, chart.findings, chart.rules_version = ev.verdict, ev.findings, \
         ev.rules_version
     chart.cosign_required = ev.cosign_required
+    chart.supervision_required = ev.supervision_required
     chart.input_errors = errors
 
 
@@ -270,7 +271,8 @@ def chart_save(*, actor: Actor, chart: Chart, expected_version: int,
             content=chart.content, practitioner=chart.practitioner,
             supervisor=chart.supervisor, device=chart.device, lot=chart.lot,
             verdict=chart.verdict, findings=chart.findings, rules_version=chart.rules_version,
-            cosign_required=chart.cosign_required, input_errors=chart.input_errors,
+            cosign_required=chart.cosign_required,
+            supervision_required=chart.supervision_required, input_errors=chart.input_errors,
             version=expected_version + 1, updated_at=timezone.now())
         if not saved:
             raise StaleChart
@@ -379,7 +381,8 @@ def chart_sign(*, actor: Actor, chart: Chart, expected_version: int | None = Non
         if locked.input_errors or ev.verdict == "refuse":
             Chart.objects.filter(pk=locked.pk).update(
                 verdict=ev.verdict, findings=ev.findings, rules_version=ev.rules_version,
-                cosign_required=ev.cosign_required)
+                cosign_required=ev.cosign_required,
+                supervision_required=ev.supervision_required)
             raise ChartError("verdict", _(
                 "The rules refuse this session as charted: see the findings next to each "
                 "field. A refused chart cannot be signed."), code="refused")
@@ -538,7 +541,7 @@ def chart_amend(*, actor: Actor, chart: Chart, reason: str, data: dict[str, Any]
             changed=changed, verdict=ev.verdict, findings=ev.findings,
             rules_version=ev.rules_version, sha256=sha256, by=actor.user)
         fields = ["content", "verdict", "findings", "rules_version", "cosign_required",
-                  "version", "updated_at", "aftercare"]
+                  "supervision_required", "version", "updated_at", "aftercare"]
         if ev.verdict != "allow" and locked.status == ChartStatus.FINAL:
             locked.status = ChartStatus.PENDING_COSIGN
             locked.cosigned_by, locked.cosigned_at, locked.cosign_note = None, None, ""

@@ -414,7 +414,7 @@ class CareStage:
         # In UTC, as the app's clock stamps it (the signed document holds its isoformat).
         signed = (slot.end + dt.timedelta(minutes=rng.randint(2, 90))).astimezone(dt.UTC)
         return Prepared(day, content, findings, verdict, d.rules_version,
-                        supervision or verdict == "review", signed, lot)
+                        supervision or verdict == "review", supervision, signed, lot)
 
     # the run -------------------------------------------------------------------------
     def run(self, ctx: Context, batch: Batch) -> None:
@@ -592,7 +592,9 @@ class Out:
                 device_id=slot.device.pk, lot=prep.lot, content=prep.content,
                 status=ChartStatus.FINAL, verdict=prep.verdict, findings=prep.findings,
                 rules_version=prep.rules_version, input_errors={},
-                cosign_required=prep.cosign_required, version=3, created_by_id=pr.user_id,
+                cosign_required=prep.cosign_required,
+                supervision_required=prep.supervision_required, version=3,
+                created_by_id=pr.user_id,
                 created_at=slot.treat, updated_at=prep.signed_at, signed_by_id=pr.user_id,
                 signed_at=prep.signed_at, cosign_note="")
             if slot.supervisor is not None:
@@ -798,6 +800,7 @@ class Prepared:
     verdict: str
     rules_version: str
     cosign_required: bool
+    supervision_required: bool
     signed_at: dt.datetime
     lot: CartridgeLot | None
 

@@ -179,7 +179,8 @@ def compliance_checks(clinic: Clinic, *, now: dt.datetime) -> list[Check]:
         str(_("Signed charts the rules sent for supervision (dermal depth or a medical "
               "indication) by a non-physician, with no supervising physician named, no "
               "attestation by that physician, or locked without the co-signature.")))
-    found = signed.filter(cosign_required=True).exclude(practitioner__role="physician").filter(
+    found = signed.filter(supervision_required=True).exclude(practitioner__role="physician"
+                                                             ).filter(
         Q(supervisor__isnull=True) | Q(supervision_attested_by__isnull=True)
         | Q(status=ChartStatus.FINAL, cosigned_by__isnull=True))
     unsupervised.total = found.count()
