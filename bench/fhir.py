@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import re
 import secrets
 import subprocess
@@ -30,6 +29,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from sample import clinician_token, largest_clinic, patients_and_fragments
 
 BIN = Path(sys.executable).parent
 LUA = """
@@ -61,29 +62,14 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
 
 def workload(args: argparse.Namespace) -> dict[str, Any]:
     """The largest clinic, a nurse's token, 2,000 of its patients and name fragments."""
-    from django.db.models import Count
-
-    from puncta.accounts.models import ApiToken, Membership
     from puncta.clinics.models import Clinic
     from puncta.patients.models import Patient
 
-    clinic = Clinic.objects.annotate(n=Count("patients")).order_by("-n").first()
-    if clinic is None or clinic.n == 0:
-        sys.exit("bench: the database has no patients; run `puncta seed` first")
-    nurse = Membership.objects.filter(clinic=clinic, role="registered_nurse",
-                                      is_active=True).first() \
-        or Membership.objects.filter(clinic=clinic, role="physician").first()
-    token = ApiToken.issue(nurse, "bench fhir")[1]
-    rng = random.Random(1)
-    ids = list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
-    sample = rng.sample(ids, min(2000, len(ids)))
-    names = list(Patient.objects.filter(pk__in=sample[:300]).values_list("family_name",
-                                                                           flat=True))
-    frags = sorted({n[:3].lower() for n in names if len(n) >= 3 and n[:3].isalpha()})
-    return {"clinic": clinic.pk, "clinic_patients": clinic.n, "token": token,
-            "ids": sample, "frags": frags,
+    clinic = largest_clinic()
+    sample, frags = patients_and_fragments(clinic.pk)
+    return {"clinic": clinic.pk, "clinic_patients": clinic.n,
+            "token": clinician_token(clinic.pk, "bench fhir"), "ids": sample, "frags": frags,
             "patients_total": Patient.objects.count(), "clinics": Clinic.objects.count()}
-
 
 def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
     log = open(Path(args.data_dir) / "gunicorn-fhir.log", "wb")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import secrets
 import time
 from typing import Any
+
+from cpu import read_stat, ticks_to_ms
+from sample import clinician_token, largest_clinic, patients_and_fragments
 
 
 def configure(url: str) -> None:
@@ -86,30 +88,16 @@ def cpu(clinic_id: int, n: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    from puncta.accounts.models import ApiToken, Membership
-    from puncta.patients.models import Patient
-
-    m = Membership.objects.filter(clinic_id=clinic_id, role="registered_nurse").first() \
-        or Membership.objects.filter(clinic_id=clinic_id, role="physician").first()
-    assert m is not None
-    c = Client(headers={"Authorization": f"Bearer {ApiToken.issue(m, 'bench pages')[1]}"})
-    rng = random.Random(1)
-    ids = list(Patient.objects.filter(clinic_id=clinic_id).values_list("pk", flat=True))
-    sample = rng.sample(ids, min(2000, len(ids)))
-    names = Patient.objects.filter(pk__in=sample[:300]).values_list("family_name", flat=True)
-    frags = sorted({x[:3].lower() for x in names if len(x) >= 3 and x[:3].isalpha()})
+    c = Client(headers={"Authorization": f"Bearer {clinician_token(clinic_id, 'bench pages')}"})
+    sample, frags = patients_and_fragments(clinic_id)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql"
                     else "SELECT 0")
         pid = cur.fetchone()[0]
-    tick = os.sysconf("SC_CLK_TCK")
 
-    def db_cpu() -> float:
-        if not pid:
-            return 0.0
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick
+    def db_cpu() -> int:  # ticks of this connection's PostgreSQL backend (none on SQLite)
+        stat = read_stat(pid) if pid else None
+        return stat.own if stat else 0
 
     def run(label: str, paths: list[str]) -> dict[str, Any]:
         for p in paths[:40]:
@@ -117,7 +105,7 @@ def cpu(clinic_id: int, n: int) -> None:
         t, d, w = time.process_time(), db_cpu(), time.perf_counter()
         for i in range(n):
             assert c.get(paths[i % len(paths)]).status_code == 200
-        app, db = (time.process_time() - t) / n * 1000, (db_cpu() - d) / n * 1000
+        app, db = (time.process_time() - t) / n * 1000, ticks_to_ms(db_cpu() - d) / n
         print(f"{label:18s} CPU ms/request: app {app:.2f} + db {db:.2f} = {app + db:.2f}; "
               f"wall {(time.perf_counter() - w) / n * 1000:.2f} ms")
         return {"app": app, "db": db}
@@ -133,13 +121,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args()
     configure(args.database_url)
-    from django.db.models import Count
-
-    from puncta.clinics.models import Clinic
-
-    clinic = Clinic.objects.annotate(n=Count("patients")).order_by("-n").first()
-    if clinic is None:
-        raise SystemExit("bench: the database has no clinic; run `puncta seed` first")
+    clinic = largest_clinic()
     print(f"clinic {clinic.pk}: {clinic.n} patients")
     pages(clinic.pk, args.views)
     cpu(clinic.pk, args.requests)

@@ -646,7 +646,7 @@ class Out:
                           data={"version": 2, "verdict": chart.verdict,
                                 "codes": sorted({f["code"] for f in chart.findings}),
                                 "input_errors": []})
-            if chart.supervision_attested_at is not None and slot.supervisor is not None:
+            if slot.supervisor is not None:  # attested above, before the signature
                 ctx.audit.add(chart.supervision_attested_at, slot.supervisor.who(),
                               Action.UPDATE, "charting.chart", chart.pk,
                               patient_id=chart.patient_id,
